@@ -75,7 +75,9 @@ MESSAGES: dict[str, Any] = {
     REPORT_PENDING: _("A completion report is already waiting for a decision."),
     NO_PENDING_REPORT: _("There is no completion report waiting for the unit head's check."),
     OPEN_CHILD_ITEMS: _("Delegated child items are still open; they must be finished first."),
-    REVIEW_CHECKS_INCOMPLETE: _("All four checks must pass before the report is accepted; otherwise return it."),
+    REVIEW_CHECKS_INCOMPLETE: _(
+        "All four checks must pass before the report is accepted; otherwise return it."
+    ),
     OPINION_REQUIRED: _("Please enter the review opinion."),
     TEXT_REQUIRED: _("Please enter the report text."),
     EXTENSION_AFTER_DUE: _("An extension must be requested before the due date."),

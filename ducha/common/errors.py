@@ -16,7 +16,9 @@ from ducha.common import error_codes
 class DomainError(Exception):
     status = 400
 
-    def __init__(self, code: str, message: Any | None = None, *, fields: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, code: str, message: Any | None = None, *, fields: dict[str, Any] | None = None
+    ) -> None:
         self.code = code
         self.message = force_str(message if message is not None else error_codes.message_for(code))
         self.fields = {key: force_str(value) for key, value in (fields or {}).items()}

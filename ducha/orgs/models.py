@@ -36,7 +36,12 @@ class Unit(BaseModel):
     level = models.CharField(_("level"), max_length=16, choices=UnitLevel.choices)
     kind = models.CharField(_("kind"), max_length=24, choices=UnitKind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     # The government this unit belongs to (itself, for a government). Set by unit_create; scope rests on it.
     government = models.ForeignKey(
@@ -109,7 +114,9 @@ class User(AbstractUser):
 
 
 class RoleGrant(models.Model):
-    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="role_grants")
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="role_grants"
+    )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
 
     class Meta:
@@ -124,7 +131,9 @@ class RoleGrant(models.Model):
 class ApiToken(BaseModel):
     """A bearer token for the REST API. Only the SHA-256 digest is stored; the token is shown once."""
 
-    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
     digest = models.CharField(_("digest"), max_length=64, unique=True)
     prefix = models.CharField(_("prefix"), max_length=8)
     name = models.CharField(_("name"), max_length=50, blank=True)

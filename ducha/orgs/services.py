@@ -124,3 +124,14 @@ def token_authenticate(token: str) -> User | None:
     if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
     return api_token.user
+
+
+@transaction.atomic
+def unit_path_refresh(*, unit: Unit) -> None:
+    """Recompute the materialised path and government of `unit` and its whole subtree (after a move)."""
+    parent = unit.parent
+    unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
+    unit.government = unit if unit.kind == UnitKind.GOVERNMENT else _government_of(parent=parent, kind=unit.kind)
+    Unit.objects.filter(pk=unit.pk).update(path=unit.path, government=unit.government)
+    for child in Unit.objects.filter(parent=unit):
+        unit_path_refresh(unit=child)

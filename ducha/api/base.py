@@ -1,0 +1,78 @@
+"""The API object: bearer-token and session auth, Chinese JSON unescaped, errors as {code, message, fields}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.renderers import JSONRenderer
+from ninja.security import HttpBearer, SessionAuth
+
+from ducha.common import error_codes
+from ducha.common.errors import DomainError
+from ducha.orgs.models import User
+from ducha.orgs.services import token_authenticate
+
+
+class ChineseJSONRenderer(JSONRenderer):
+    json_dumps_params = {"ensure_ascii": False}
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        user = token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+def actor(request: HttpRequest) -> User:
+    """The signed-in user, whichever way they signed in."""
+    user = request.auth if isinstance(getattr(request, "auth", None), User) else request.user  # type: ignore[attr-defined]
+    assert isinstance(user, User)
+    return user
+
+
+api = NinjaAPI(
+    title="Ducha 督查督办 API",
+    version="1",
+    urls_namespace="api-v1",
+    auth=[BearerToken(), SessionAuth()],
+    renderer=ChineseJSONRenderer(),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def _error(request: HttpRequest, status: int, body: dict[str, Any]) -> HttpResponse:
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return _error(request, exc.status, exc.as_dict())
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields: dict[str, str] = {}
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "payload", "form")]
+        fields[".".join(location) or "body"] = str(error.get("msg", ""))
+    return _error(
+        request,
+        400,
+        {"code": error_codes.INVALID_INPUT, "message": str(error_codes.message_for(error_codes.INVALID_INPUT)),
+         "fields": fields},
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(
+        request,
+        401,
+        {"code": error_codes.NOT_AUTHENTICATED, "message": str(error_codes.message_for(error_codes.NOT_AUTHENTICATED))},
+    )

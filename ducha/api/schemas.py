@@ -1,0 +1,278 @@
+"""Request and response shapes of the REST API (they make the OpenAPI document)."""
+
+from __future__ import annotations
+
+import datetime
+
+from ninja import Field, Schema
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    fields: dict[str, str] | None = None
+
+
+class UnitOut(Schema):
+    id: int
+    name: str
+    level: str
+    kind: str
+    parent: int | None
+
+
+class UnitPage(Schema):
+    units: list[UnitOut]
+    next_cursor: int | None
+
+
+class UnitRef(Schema):
+    id: int
+    name: str
+
+
+class UserRef(Schema):
+    id: int
+    name: str
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    name: str
+    unit: UnitRef | None
+    government: UnitRef | None
+    roles: list[str]
+
+
+class AssignmentOut(Schema):
+    id: int
+    unit: UnitRef
+    role: str
+    share: int | None
+    share_note: str
+    status: str
+    notified_at: datetime.datetime | None
+    signed_at: datetime.datetime | None
+    reported_at: datetime.datetime | None
+    light: str
+
+
+class MilestoneIn(Schema):
+    title: str = Field(..., max_length=200)
+    due_date: datetime.date
+
+
+class MilestoneOut(MilestoneIn):
+    id: int
+    completed_at: datetime.datetime | None
+
+
+class CoUnitIn(Schema):
+    unit: int
+    share: int | None = Field(None, ge=0, le=100)
+    share_note: str = Field("", max_length=300)
+
+
+class ItemOut(Schema):
+    id: int
+    number: str
+    title: str
+    content: str
+    requirements: str
+    status: str
+    status_display: str
+    source_type: str
+    source_reference: str
+    source_date: datetime.date | None
+    approval_basis: str
+    approver: UserRef | None
+    urgency: str
+    confidentiality: str
+    government: UnitRef
+    deadline_workdays: int | None
+    due_date: datetime.date | None
+    warn_date: datetime.date | None
+    due_date_is_provisional: bool
+    light: str
+    assigned_at: datetime.datetime | None
+    progress_cycle: str
+    parent: int | None
+    delegating_unit: UnitRef | None
+    latest_progress: str
+    closing_opinion: str
+    rejection_reason: str
+    cancel_requested: bool
+    cancel_reason: str
+    assignments: list[AssignmentOut]
+    milestones: list[MilestoneOut]
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+class ItemPage(Schema):
+    items: list[ItemOut]
+    next_cursor: str | None
+
+
+class ItemCreateIn(Schema):
+    title: str = Field(..., max_length=200)
+    content: str = ""
+    requirements: str = ""
+    source_type: str
+    source_reference: str = Field("", max_length=500)
+    source_date: datetime.date | None = None
+    approval_basis: str = "office_proposal"
+    urgency: str = "normal"
+    confidentiality: str = "internal"
+    lead_unit: int
+    co_units: list[CoUnitIn | int] = []
+    deadline_workdays: int | None = None
+    due_date: datetime.date | None = None
+    progress_cycle: str = ""
+    milestones: list[MilestoneIn] = []
+
+
+class ItemUpdateIn(Schema):
+    title: str | None = Field(None, max_length=200)
+    content: str | None = None
+    requirements: str | None = None
+    source_type: str | None = None
+    source_reference: str | None = Field(None, max_length=500)
+    source_date: datetime.date | None = None
+    approval_basis: str | None = None
+    urgency: str | None = None
+    confidentiality: str | None = None
+    lead_unit: int | None = None
+    co_units: list[CoUnitIn | int] | None = None
+    deadline_workdays: int | None = None
+    due_date: datetime.date | None = None
+    progress_cycle: str | None = None
+    milestones: list[MilestoneIn] | None = None
+
+
+class CommentIn(Schema):
+    comment: str = ""
+
+
+class ReasonIn(Schema):
+    reason: str = ""
+
+
+class AssignIn(Schema):
+    deadline_workdays: int | None = None
+    due_date: datetime.date | None = None
+
+
+class TextIn(Schema):
+    text: str = ""
+
+
+class ProgressIn(TextIn):
+    is_final: bool = False
+
+
+class ReviewIn(Schema):
+    decision: str
+    opinion: str = ""
+    task_completed: bool = False
+    problem_solved: bool = False
+    conclusion_appropriate: bool = False
+    lawful_compliant: bool = False
+
+
+class ReportOut(Schema):
+    id: int
+    kind: str
+    status: str
+    text: str
+    is_final: bool
+    unit: UnitRef
+    author: UserRef
+    created_at: datetime.datetime
+
+
+class ReviewOut(Schema):
+    id: int
+    decision: str
+    opinion: str
+    task_completed: bool
+    problem_solved: bool
+    conclusion_appropriate: bool
+    lawful_compliant: bool
+    item_status: str
+
+
+class ExtensionIn(Schema):
+    reason: str = ""
+    proposed_due_date: datetime.date
+
+
+class ExtensionDecideIn(Schema):
+    grant: bool
+    comment: str = ""
+    due_date: datetime.date | None = None
+
+
+class ExtensionOut(Schema):
+    id: int
+    status: str
+    reason: str
+    old_due_date: datetime.date
+    proposed_due_date: datetime.date
+    granted_due_date: datetime.date | None
+    requires_leader: bool
+    item_due_date: datetime.date | None
+
+
+class DelegateIn(Schema):
+    unit: int
+    title: str = ""
+    content: str = ""
+    deadline_workdays: int | None = None
+    due_date: datetime.date | None = None
+
+
+class DisputeIn(Schema):
+    description: str = ""
+
+
+class CoordinationIn(Schema):
+    coordination: str = ""
+
+
+class RulingIn(Schema):
+    ruling: str = ""
+
+
+class DisputeOut(Schema):
+    id: int
+    status: str
+    description: str
+    coordination: str
+    ruling: str
+
+
+class EventOut(Schema):
+    id: int
+    event_type: str
+    event_display: str
+    actor: UserRef | None
+    actor_unit: UnitRef | None
+    created_at: datetime.datetime
+    old: dict
+    new: dict
+    comment: str
+
+
+class ActionOut(Schema):
+    action: str
+    label: str
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    size: int
+    sha256: str
+    report: int | None

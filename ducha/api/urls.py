@@ -1,0 +1,8 @@
+"""Assembles the v1 API from the domain routers."""
+
+from ducha.api.base import api
+from ducha.api.items import router as items_router
+from ducha.api.units import router as units_router
+
+api.add_router("", units_router)
+api.add_router("", items_router)

@@ -1,0 +1,419 @@
+"""The item lifecycle as data: statuses, and one table of actions with where they start, where they lead, who may
+take them and what else must hold.
+
+`refusal(action, item, user)` says why an action is refused (a DomainError with a stable code and a Chinese
+message) or returns None; services call it after locking the row, and the UI lists `available_actions()`.
+Checks run in a fixed order: who (403), then the status (409), then the action's own guard (409).
+
+The item passed in must have `assignments` loaded (prefetched or fetched); the guards read them, and the pending
+report, extension, dispute and open children through small queries of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from ducha.common import error_codes as codes
+from ducha.common.errors import DomainError, InvalidState, NotPermitted
+from ducha.orgs.models import Role
+
+if TYPE_CHECKING:
+    from ducha.items.models import Assignment, Item
+    from ducha.orgs.models import User
+
+
+class ItemStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    PENDING_APPROVAL = "pending_approval", _("pending approval")
+    REGISTERED = "registered", _("registered")
+    REJECTED = "rejected", _("rejected")
+    ASSIGNED = "assigned", _("assigned")
+    IN_PROGRESS = "in_progress", _("in progress")
+    UNDER_REVIEW = "under_review", _("under review")
+    ACCEPTED = "accepted", _("accepted")
+    CLOSED = "closed", _("closed")
+    ARCHIVED = "archived", _("archived")
+    CANCELLED = "cancelled", _("withdrawn")
+
+    @classmethod
+    def running(cls) -> frozenset[str]:
+        """Statuses in which the deadline runs and the light shows."""
+        return frozenset({cls.ASSIGNED, cls.IN_PROGRESS})
+
+    @classmethod
+    def finished(cls) -> frozenset[str]:
+        """Statuses in which the units' work is done (a parent may report complete)."""
+        return frozenset({cls.ACCEPTED, cls.CLOSED, cls.ARCHIVED, cls.CANCELLED, cls.REJECTED})
+
+    @classmethod
+    def visible_to_units(cls) -> frozenset[str]:
+        return frozenset(set(cls.values) - {cls.DRAFT, cls.PENDING_APPROVAL, cls.REGISTERED, cls.REJECTED})
+
+
+S = ItemStatus
+UNIT_ROLES = (Role.UNIT_HEAD, Role.LIAISON, Role.HANDLER)
+
+Check = Callable[["Item", "User"], str | None]
+
+
+# --- who ------------------------------------------------------------------------------------------------------
+
+
+def _government_role(role: str) -> Check:
+    def check(item: Item, user: User) -> str | None:
+        if not user.has_role(role):
+            return codes.ROLE_REQUIRED
+        if user.unit is None or user.unit.government_id != item.government_id:
+            return codes.NOT_YOUR_UNIT
+        return None
+
+    return check
+
+
+office = _government_role(Role.OFFICE)
+leader = _government_role(Role.LEADER)
+
+
+def assignment_for(item: Item, user: User) -> Assignment | None:
+    if user.unit_id is None:
+        return None
+    for assignment in item.assignments.all():
+        if assignment.unit_id == user.unit_id:
+            return assignment
+    return None
+
+
+def _unit_member(*, lead_only: bool = False, roles: tuple[str, ...] = UNIT_ROLES) -> Check:
+    def check(item: Item, user: User) -> str | None:
+        if not user.has_role(*roles):
+            return codes.ROLE_REQUIRED
+        assignment = assignment_for(item, user)
+        if assignment is None:
+            return codes.NOT_YOUR_UNIT
+        if lead_only and not assignment.is_lead:
+            return codes.NOT_LEAD_UNIT
+        return None
+
+    return check
+
+
+assigned_unit = _unit_member()
+lead_unit = _unit_member(lead_only=True)
+lead_unit_head = _unit_member(lead_only=True, roles=(Role.UNIT_HEAD,))
+
+
+def _delegator(roles: tuple[str, ...]) -> Check:
+    def check(item: Item, user: User) -> str | None:
+        if not user.has_role(*roles):
+            return codes.ROLE_REQUIRED
+        if user.unit_id is None or user.unit_id != item.delegating_unit_id:
+            return codes.NOT_YOUR_UNIT
+        return None
+
+    return check
+
+
+def _office_or_delegator(delegator_roles: tuple[str, ...]) -> Check:
+    """Top-level items are reviewed by the office; a delegated child item by the unit that delegated it."""
+    delegator = _delegator(delegator_roles)
+
+    def check(item: Item, user: User) -> str | None:
+        return delegator(item, user) if item.parent_id else office(item, user)
+
+    return check
+
+
+def _leader_or_delegator(delegator_roles: tuple[str, ...]) -> Check:
+    delegator = _delegator(delegator_roles)
+
+    def check(item: Item, user: User) -> str | None:
+        return delegator(item, user) if item.parent_id else leader(item, user)
+
+    return check
+
+
+def _any_of(*checks: Check) -> Check:
+    def check(item: Item, user: User) -> str | None:
+        results = [one(item, user) for one in checks]
+        if any(result is None for result in results):
+            return None
+        # Prefer "not your unit" over "role required": the user has a relevant role, in the wrong place.
+        return codes.NOT_YOUR_UNIT if codes.NOT_YOUR_UNIT in results else results[0]
+
+    return check
+
+
+def _office_or_leader_or_delegator(item: Item, user: User) -> str | None:
+    if item.parent_id:
+        return _delegator(UNIT_ROLES)(item, user)
+    return _any_of(office, leader)(item, user)
+
+
+# --- guards ---------------------------------------------------------------------------------------------------
+
+
+def _no_guard(item: Item, user: User) -> None:
+    return None
+
+
+def _sign_guard(item: Item, user: User) -> str | None:
+    assignment = assignment_for(item, user)
+    if assignment is not None and assignment.signed_at is not None:
+        return codes.ALREADY_SIGNED
+    return None
+
+
+def _signed_guard(item: Item, user: User) -> str | None:
+    assignment = assignment_for(item, user)
+    if assignment is None or assignment.signed_at is None:
+        return codes.NOT_SIGNED
+    return None
+
+
+def pending_completion_report(item: Item) -> Any:
+    from ducha.items.models import ReportKind, ReportStatus
+
+    return (
+        item.reports.filter(kind=ReportKind.COMPLETION, status=ReportStatus.PENDING_HEAD)
+        .select_related("author")
+        .first()
+    )
+
+
+def open_children_exist(item: Item) -> bool:
+    return item.children.exclude(status__in=S.finished()).exists()
+
+
+def _report_guard(item: Item, user: User) -> str | None:
+    if code := _signed_guard(item, user):
+        return code
+    if pending_completion_report(item) is not None:
+        return codes.REPORT_PENDING
+    if open_children_exist(item):
+        return codes.OPEN_CHILD_ITEMS
+    return None
+
+
+def _pending_report_guard(item: Item, user: User) -> str | None:
+    return None if pending_completion_report(item) is not None else codes.NO_PENDING_REPORT
+
+
+def _cancel_guard(item: Item, user: User) -> str | None:
+    # The office asks once; the leader (or the delegating unit, for a child item) may withdraw at any time.
+    if (
+        item.cancel_requested_by_id is not None
+        and office(item, user) is None
+        and not user.has_role(Role.LEADER)
+    ):
+        return codes.CANCEL_PENDING
+    return None
+
+
+def _cancel_requested_guard(item: Item, user: User) -> str | None:
+    return None if item.cancel_requested_by_id is not None else codes.NO_CANCEL_REQUEST
+
+
+def open_extension(item: Item) -> Any:
+    from ducha.items.models import ExtensionStatus
+
+    return item.extensions.filter(status__in=[ExtensionStatus.PENDING, ExtensionStatus.ENDORSED]).first()
+
+
+def _extension_request_guard(item: Item, user: User) -> str | None:
+    if open_extension(item) is not None:
+        return codes.EXTENSION_PENDING
+    if item.due_date is not None and timezone.localdate() > item.due_date:
+        return codes.EXTENSION_AFTER_DUE
+    return None
+
+
+def _extension_decide_guard(item: Item, user: User) -> str | None:
+    from ducha.items.models import ExtensionStatus
+
+    extension = open_extension(item)
+    if extension is None:
+        return codes.EXTENSION_NOT_PENDING
+    if item.parent_id:
+        return None if extension.status == ExtensionStatus.PENDING else codes.EXTENSION_NOT_PENDING
+    if office(item, user) is None and extension.status == ExtensionStatus.PENDING:
+        return None
+    if leader(item, user) is None and (
+        extension.status == ExtensionStatus.ENDORSED
+        or (extension.status == ExtensionStatus.PENDING and not extension.requires_leader)
+    ):
+        return None
+    return codes.EXTENSION_NOT_PENDING
+
+
+def unresolved_dispute(item: Item) -> Any:
+    from ducha.items.models import DisputeStatus
+
+    return item.disputes.exclude(status=DisputeStatus.RULED).first()
+
+
+def _dispute_escalate_guard(item: Item, user: User) -> str | None:
+    from ducha.items.models import AssignmentRole
+
+    if not any(assignment.role == AssignmentRole.CO for assignment in item.assignments.all()):
+        return codes.NO_CO_UNITS
+    if unresolved_dispute(item) is not None:
+        return codes.DISPUTE_NOT_OPEN
+    return None
+
+
+def _dispute_coordinate_guard(item: Item, user: User) -> str | None:
+    from ducha.items.models import DisputeStatus
+
+    dispute = unresolved_dispute(item)
+    return None if dispute is not None and dispute.status == DisputeStatus.OPEN else codes.DISPUTE_NOT_OPEN
+
+
+def _dispute_rule_guard(item: Item, user: User) -> str | None:
+    from ducha.items.models import DisputeStatus
+
+    dispute = unresolved_dispute(item)
+    if dispute is None:
+        return codes.DISPUTE_NOT_OPEN
+    return None if dispute.status == DisputeStatus.COORDINATED else codes.DISPUTE_NOT_COORDINATED
+
+
+# --- the table ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: Promise
+    sources: frozenset[str]
+    # None: the status does not change (or depends on the decision, see the service).
+    target: str | None
+    permission: Check
+    guard: Check = _no_guard
+
+
+_OPEN_AFTER_DRAFT = frozenset(
+    {S.PENDING_APPROVAL, S.REGISTERED, S.ASSIGNED, S.IN_PROGRESS, S.UNDER_REVIEW, S.ACCEPTED}
+)
+_RUNNING = frozenset({S.ASSIGNED, S.IN_PROGRESS})
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in [
+        Transition("update", _("Edit"), frozenset({S.DRAFT}), None, office),
+        Transition("submit", _("Submit for approval"), frozenset({S.DRAFT}), S.PENDING_APPROVAL, office),
+        Transition("approve", _("Approve"), frozenset({S.PENDING_APPROVAL}), S.REGISTERED, leader),
+        Transition("reject", _("Reject"), frozenset({S.PENDING_APPROVAL}), S.REJECTED, leader),
+        Transition("revise", _("Revise"), frozenset({S.REJECTED}), S.DRAFT, office),
+        Transition("assign", _("Assign"), frozenset({S.REGISTERED}), S.ASSIGNED, office),
+        Transition("sign", _("Sign for"), _RUNNING, None, assigned_unit, _sign_guard),
+        Transition("progress", _("Report progress"), _RUNNING, None, assigned_unit, _signed_guard),
+        Transition(
+            "report", _("File completion report"), frozenset({S.IN_PROGRESS}), None, lead_unit, _report_guard
+        ),
+        Transition(
+            "report_approve",
+            _("Approve completion report"),
+            frozenset({S.IN_PROGRESS}),
+            S.UNDER_REVIEW,
+            lead_unit_head,
+            _pending_report_guard,
+        ),
+        Transition(
+            "report_return",
+            _("Return completion report"),
+            frozenset({S.IN_PROGRESS}),
+            None,
+            lead_unit_head,
+            _pending_report_guard,
+        ),
+        Transition(
+            "review", _("Review"), frozenset({S.UNDER_REVIEW}), None, _office_or_delegator(UNIT_ROLES)
+        ),
+        Transition(
+            "close", _("Close"), frozenset({S.ACCEPTED}), S.CLOSED, _leader_or_delegator((Role.UNIT_HEAD,))
+        ),
+        Transition("archive", _("Archive"), frozenset({S.CLOSED}), S.ARCHIVED, office),
+        Transition(
+            "cancel",
+            _("Withdraw"),
+            frozenset({S.DRAFT}) | _OPEN_AFTER_DRAFT,
+            S.CANCELLED,
+            _office_or_leader_or_delegator,
+            _cancel_guard,
+        ),
+        Transition(
+            "cancel_approve",
+            _("Approve withdrawal"),
+            _OPEN_AFTER_DRAFT,
+            S.CANCELLED,
+            leader,
+            _cancel_requested_guard,
+        ),
+        Transition(
+            "cancel_refuse", _("Refuse withdrawal"), _OPEN_AFTER_DRAFT, None, leader, _cancel_requested_guard
+        ),
+        Transition(
+            "extension_request",
+            _("Request extension"),
+            _RUNNING,
+            None,
+            lead_unit,
+            _extension_request_guard,
+        ),
+        Transition(
+            "extension_decide",
+            _("Decide on extension"),
+            _RUNNING,
+            None,
+            _office_or_leader_or_delegator,
+            _extension_decide_guard,
+        ),
+        Transition("delegate", _("Delegate"), _RUNNING, None, assigned_unit, _signed_guard),
+        Transition(
+            "dispute_escalate",
+            _("Escalate disagreement"),
+            _RUNNING,
+            None,
+            lead_unit,
+            _dispute_escalate_guard,
+        ),
+        Transition(
+            "dispute_coordinate",
+            _("Record coordination"),
+            _RUNNING,
+            None,
+            office,
+            _dispute_coordinate_guard,
+        ),
+        Transition("dispute_rule", _("Record ruling"), _RUNNING, None, leader, _dispute_rule_guard),
+    ]
+}
+
+
+def refusal(action: str, item: Item, user: User) -> DomainError | None:
+    """Why `user` may not take `action` on `item` now, or None if they may."""
+    transition = TRANSITIONS[action]
+    if code := transition.permission(item, user):
+        return NotPermitted(code)
+    if item.status not in transition.sources:
+        return InvalidState(codes.ACTION_NOT_ALLOWED)
+    if code := transition.guard(item, user):
+        return InvalidState(code)
+    return None
+
+
+def ensure_allowed(action: str, item: Item, user: User) -> None:
+    if error := refusal(action, item, user):
+        raise error
+
+
+def available_actions(item: Item, user: User) -> list[Transition]:
+    """The actions `user` may take on `item` now, in table order (for the item page)."""
+    return [t for t in TRANSITIONS.values() if refusal(t.action, item, user) is None]

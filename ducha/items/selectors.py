@@ -1,0 +1,170 @@
+"""Reads of supervision items. Scope is enforced here and only here: anything outside a user's scope is
+"not found" to them.
+
+Scope:
+- office staff and leaders: every item of their government and of the governments below it — except secret
+  items, which only the owning government's office and leaders see;
+- unit users (head, liaison, handler): items assigned to their unit or to a unit under it, and child items their
+  unit delegated — once assigned (drafts and pending items are the office's); a secret item only when their own
+  unit is assigned to it or delegated it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Case, CharField, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from ducha.audit.models import Event
+from ducha.common.errors import NotFound
+from ducha.items.lifecycle import ItemStatus
+from ducha.items.models import Assignment, Confidentiality, Item, Light
+from ducha.items.services import item_view_record
+from ducha.orgs.models import Role, User
+
+UNIT_ROLES = (Role.UNIT_HEAD, Role.LIAISON, Role.HANDLER)
+
+
+def scope_q(user: User) -> Q:
+    """The Q object selecting the items `user` may see."""
+    nothing = Q(pk__in=[])
+    if not user.is_authenticated or not user.is_active or user.unit is None:
+        return nothing
+    unit = user.unit
+    visible = nothing
+    if user.has_role(Role.OFFICE, Role.LEADER) and unit.government is not None:
+        government = unit.government
+        visible |= Q(government__path__startswith=government.path) & (
+            ~Q(confidentiality=Confidentiality.SECRET) | Q(government_id=government.pk)
+        )
+    if user.has_role(*UNIT_ROLES):
+        in_subtree = Exists(Assignment.objects.filter(item=OuterRef("pk"), unit__path__startswith=unit.path))
+        own_unit = Exists(Assignment.objects.filter(item=OuterRef("pk"), unit_id=unit.pk))
+        assigned = Q(status__in=ItemStatus.visible_to_units())
+        visible |= assigned & (
+            (
+                ~Q(confidentiality=Confidentiality.SECRET)
+                & (in_subtree | Q(delegating_unit__path__startswith=unit.path))
+            )
+            | (Q(confidentiality=Confidentiality.SECRET) & (own_unit | Q(delegating_unit_id=unit.pk)))
+        )
+    return visible
+
+
+def light_expression(today: datetime.date) -> Case:
+    """The status light in SQL; the Python twin is Item.light_on()."""
+    return Case(
+        When(~Q(status__in=ItemStatus.running()) | Q(due_date__isnull=True), then=Value(Light.NONE)),
+        When(due_date__lt=today, then=Value(Light.RED)),
+        When(warn_date__lte=today, then=Value(Light.YELLOW)),
+        default=Value(Light.GREEN),
+        output_field=CharField(),
+    )
+
+
+def light_filter(light: str, today: datetime.date) -> Q:
+    running = Q(status__in=ItemStatus.running(), due_date__isnull=False)
+    if light == Light.RED:
+        return running & Q(due_date__lt=today)
+    if light == Light.YELLOW:
+        return running & Q(due_date__gte=today, warn_date__lte=today)
+    if light == Light.GREEN:
+        return running & Q(due_date__gte=today) & (Q(warn_date__gt=today) | Q(warn_date__isnull=True))
+    return ~running
+
+
+def items_for_user(user: User) -> QuerySet[Item]:
+    return Item.objects.filter(scope_q(user))
+
+
+def _with_related(queryset: QuerySet[Item]) -> QuerySet[Item]:
+    return queryset.select_related("government", "delegating_unit", "parent", "approver").prefetch_related(
+        Prefetch("assignments", queryset=Assignment.objects.select_related("unit").order_by("-role", "id")),
+        "milestones",
+    )
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Item]
+    next_cursor: str | None
+
+
+def item_list_for_user(
+    user: User,
+    *,
+    status: Sequence[str] = (),
+    light: str | None = None,
+    unit_id: int | None = None,
+    keyword: str = "",
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page:
+    """A page of the user's items, newest change first, paged by keyset on (updated_at, id) — never OFFSET."""
+    queryset = items_for_user(user)
+    if status:
+        queryset = queryset.filter(status__in=list(status))
+    if light is not None:
+        queryset = queryset.filter(light_filter(light, timezone.localdate()))
+    if unit_id is not None:
+        queryset = queryset.filter(Exists(Assignment.objects.filter(item=OuterRef("pk"), unit_id=unit_id)))
+    if keyword:
+        queryset = queryset.filter(Q(title__icontains=keyword) | Q(number__icontains=keyword))
+    if cursor:
+        updated_at, pk = decode_cursor(cursor)
+        queryset = queryset.filter(Q(updated_at__lt=updated_at) | Q(updated_at=updated_at, id__lt=pk))
+    rows = list(_with_related(queryset.order_by("-updated_at", "-id"))[: limit + 1])
+    next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return Page(items=rows[:limit], next_cursor=next_cursor)
+
+
+def encode_cursor(item: Item) -> str:
+    return f"{item.updated_at.isoformat()}_{item.pk}"
+
+
+def decode_cursor(cursor: str) -> tuple[datetime.datetime, int]:
+    try:
+        stamp, pk = cursor.rsplit("_", 1)
+        return datetime.datetime.fromisoformat(stamp), int(pk)
+    except ValueError:
+        from ducha.common import error_codes
+        from ducha.common.errors import ValidationFailed
+
+        raise ValidationFailed(
+            error_codes.INVALID_INPUT, fields={"cursor": error_codes.message_for(error_codes.INVALID_INPUT)}
+        ) from None
+
+
+def get_item_for_user(user: User, item_id: int, *, record_view: bool = True) -> Item:
+    """The item if `user` may see it, else NotFound; a read of a secret item is logged."""
+    item = _with_related(items_for_user(user)).filter(pk=item_id).first()
+    if item is None:
+        raise NotFound()
+    if record_view:
+        item_view_record(item=item, actor=user)
+    return item
+
+
+def item_timeline(item: Item) -> QuerySet[Event]:
+    """Every audit event of the item, oldest first."""
+    return (
+        Event.objects.filter(subject_type="item", subject_id=item.pk)
+        .select_related("actor", "actor_unit")
+        .order_by("created_at", "id")
+    )
+
+
+def item_children(item: Item) -> QuerySet[Item]:
+    return _with_related(item.children.all()).order_by("id")
+
+
+def summary_counts(user: User) -> dict[str, Any]:
+    """Counts by status for the user's home page (bounded by scope; one grouped query)."""
+    from django.db.models import Count
+
+    rows = items_for_user(user).values("status").annotate(n=Count("id")).order_by()
+    return {row["status"]: row["n"] for row in rows}

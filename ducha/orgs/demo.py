@@ -1,0 +1,158 @@
+"""The demo county (示范县): its units and named accounts. Shared by `ducha demo` and the test suite, so that
+tests speak of the same people a user meets on a fresh install (office, leader, fgw, fgw_head, …)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from ducha.orgs.models import Role, Unit, UnitKind, UnitLevel, User
+from ducha.orgs.services import unit_create, user_create
+
+DEMO_PASSWORD = "Ducha@2026"  # noqa: S105 - the published demo password, listed in the README
+
+DEPARTMENTS = [
+    ("县发展和改革局", "发改局", "fgw"),
+    ("县教育局", "教育局", "jyj"),
+    ("县住房和城乡建设局", "住建局", "zjj"),
+    ("县财政局", "财政局", "czj"),
+    ("县人力资源和社会保障局", "人社局", "rsj"),
+    ("县自然资源局", "自然资源局", "zrzyj"),
+    ("县生态环境分局", "生态环境分局", "sthjj"),
+    ("县交通运输局", "交通运输局", "jtj"),
+    ("县农业农村局", "农业农村局", "nyncj"),
+    ("县水利局", "水利局", "slj"),
+    ("县商务局", "商务局", "swj"),
+    ("县文化和旅游局", "文旅局", "wlj"),
+    ("县卫生健康局", "卫健局", "wjj"),
+    ("县民政局", "民政局", "mzj"),
+    ("县应急管理局", "应急管理局", "yjj"),
+    ("县市场监督管理局", "市场监管局", "scjgj"),
+    ("县公安局", "公安局", "gaj"),
+    ("县司法局", "司法局", "sfj"),
+    ("县医疗保障局", "医保局", "ybj"),
+    ("县乡村振兴局", "乡村振兴局", "xczxj"),
+    ("县数据局", "数据局", "sjj"),
+    ("县城市管理综合执法局", "城管局", "cgj"),
+]
+
+TOWNSHIPS = [
+    ("城关镇", "cgz"),
+    ("东湖镇", "dhz"),
+    ("西山镇", "xsz"),
+    ("南桥镇", "nqz"),
+    ("北塘镇", "btz"),
+    ("青石乡", "qsx"),
+    ("白云乡", "byx"),
+    ("柳林乡", "llx"),
+    ("河口镇", "hkz"),
+    ("龙泉镇", "lqz"),
+    ("金沙乡", "jsx"),
+    ("桃源乡", "tyx"),
+]
+
+
+@dataclass
+class DemoWorld:
+    city: Unit
+    city_office: Unit
+    county: Unit
+    general_office: Unit
+    supervision_office: Unit
+    departments: dict[str, Unit]  # by account code: "fgw", "jyj", …
+    townships: dict[str, Unit]  # by account code: "cgz", …
+    users: dict[str, User]  # by username
+
+    def user(self, username: str) -> User:
+        return self.users[username]
+
+
+def _person(users: dict[str, User], username: str, unit: Unit, roles: list[str], full_name: str, title: str,
+            **extra: bool) -> None:
+    users[username] = user_create(
+        username=username, password=DEMO_PASSWORD, unit=unit, roles=roles, full_name=full_name, title=title, **extra
+    )
+
+
+@transaction.atomic
+def demo_world_create() -> DemoWorld:
+    """Create the demo county's units and accounts. Call on an empty database (see demo_world_exists)."""
+    city = unit_create(name="示范市人民政府", short_name="示范市", level=UnitLevel.CITY, kind=UnitKind.GOVERNMENT)
+    city_general = unit_create(
+        name="示范市人民政府办公室", level=UnitLevel.CITY, kind=UnitKind.GENERAL_OFFICE, parent=city
+    )
+    city_office = unit_create(
+        name="示范市人民政府督查室", level=UnitLevel.CITY, kind=UnitKind.SUPERVISION_OFFICE, parent=city_general
+    )
+    county = unit_create(
+        name="示范县人民政府", short_name="示范县", level=UnitLevel.COUNTY, kind=UnitKind.GOVERNMENT, parent=city
+    )
+    general_office = unit_create(
+        name="示范县人民政府办公室", short_name="县政府办", level=UnitLevel.COUNTY, kind=UnitKind.GENERAL_OFFICE,
+        parent=county,
+    )
+    supervision_office = unit_create(
+        name="示范县人民政府督查室", short_name="县督查室", level=UnitLevel.COUNTY,
+        kind=UnitKind.SUPERVISION_OFFICE, parent=general_office,
+    )
+    departments = {
+        code: unit_create(name=name, short_name=short, level=UnitLevel.COUNTY, kind=UnitKind.DEPARTMENT,
+                          parent=county, sort_order=index)
+        for index, (name, short, code) in enumerate(DEPARTMENTS)
+    }
+    townships = {
+        code: unit_create(name=f"{name}人民政府", short_name=name, level=UnitLevel.TOWNSHIP,
+                          kind=UnitKind.GOVERNMENT, parent=county, sort_order=index)
+        for index, (name, code) in enumerate(TOWNSHIPS)
+    }
+
+    users: dict[str, User] = {}
+    _person(users, "admin", general_office, [Role.ADMIN], "系统管理员", "信息中心", is_staff=True, is_superuser=True)
+    _person(users, "office", supervision_office, [Role.OFFICE], "周督查", "督查室主任")
+    _person(users, "office2", supervision_office, [Role.OFFICE], "吴明", "督查室科员")
+    _person(users, "leader", county, [Role.LEADER], "陈副县长", "分管副县长")
+    _person(users, "county_head", county, [Role.LEADER], "林县长", "县长")
+    _person(users, "city_office", city_office, [Role.OFFICE], "孙督查", "市政府督查室科长")
+    _person(users, "fgw", departments["fgw"], [Role.HANDLER], "王伟", "发改局综合股科员")
+    _person(users, "fgw_head", departments["fgw"], [Role.UNIT_HEAD], "李建国", "发改局局长")
+    _person(users, "jyj", departments["jyj"], [Role.HANDLER], "张敏", "教育局办公室科员")
+    _person(users, "jyj_head", departments["jyj"], [Role.UNIT_HEAD], "刘芳", "教育局局长")
+    _person(users, "zjj", departments["zjj"], [Role.HANDLER], "赵磊", "住建局科员")
+    _person(users, "zjj_head", departments["zjj"], [Role.UNIT_HEAD], "钱涛", "住建局局长")
+    _person(users, "cgz", townships["cgz"], [Role.HANDLER], "何静", "城关镇党政办科员")
+    _person(users, "cgz_head", townships["cgz"], [Role.UNIT_HEAD], "郑强", "城关镇镇长")
+    for code, unit in [*departments.items(), *townships.items()]:
+        _person(users, f"{code}_liaison", unit, [Role.LIAISON], f"{unit.short_name or unit.name}联络员", "督查联络员")
+    return DemoWorld(
+        city=city,
+        city_office=city_office,
+        county=county,
+        general_office=general_office,
+        supervision_office=supervision_office,
+        departments=departments,
+        townships=townships,
+        users=users,
+    )
+
+
+def demo_world_exists() -> bool:
+    return Unit.objects.filter(name="示范县人民政府").exists()
+
+
+def demo_world_load() -> DemoWorld:
+    """The demo world as it is in the database (after demo_world_create)."""
+    county = Unit.objects.get(name="示范县人民政府")
+    city = county.parent
+    assert city is not None
+    by_name = {unit.name: unit for unit in Unit.objects.all()}
+    return DemoWorld(
+        city=city,
+        city_office=by_name["示范市人民政府督查室"],
+        county=county,
+        general_office=by_name["示范县人民政府办公室"],
+        supervision_office=by_name["示范县人民政府督查室"],
+        departments={code: by_name[name] for name, _short, code in DEPARTMENTS},
+        townships={code: by_name[f"{name}人民政府"] for name, code in TOWNSHIPS},
+        users={user.username: user for user in User.objects.select_related("unit", "unit__government")},
+    )

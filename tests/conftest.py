@@ -1,0 +1,87 @@
+"""Shared fixtures: the demo county's units and named accounts (office, leader, fgw, fgw_head, jyj, …) and
+helpers that drive items through the lifecycle with the real services."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+
+import pytest
+from django.test import Client
+
+from ducha.orgs.demo import DemoWorld, demo_world_create, demo_world_exists, demo_world_load
+from ducha.workcalendar.services import calendar_cache_clear
+
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_configure(config) -> None:
+    from django.conf import settings
+
+    # The demo accounts' passwords are hashed once per test database; PBKDF2's cost buys nothing in tests.
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The demo county is created once per test database; each test runs in a transaction rolled back after it."""
+    with django_db_blocker.unblock():
+        demo_world_create()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar_cache() -> Iterator[None]:
+    calendar_cache_clear()
+    yield
+    calendar_cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _media_root(tmp_path, settings) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def world(db) -> DemoWorld:
+    # Transactional tests flush the database after them; recreate the world for whoever comes next.
+    return demo_world_load() if demo_world_exists() else demo_world_create()
+
+
+@pytest.fixture
+def today() -> datetime.date:
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+class ApiClient:
+    """Calls the REST API as one demo user, with a real bearer token."""
+
+    def __init__(self, token: str) -> None:
+        self.client = Client()
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def get(self, path: str, **params):
+        return self.client.get(f"/api/v1{path}", params, headers=self.headers)
+
+    def post(self, path: str, data: dict | None = None):
+        return self.client.post(
+            f"/api/v1{path}", data or {}, content_type="application/json", headers=self.headers
+        )
+
+    def patch(self, path: str, data: dict):
+        return self.client.patch(f"/api/v1{path}", data, content_type="application/json", headers=self.headers)
+
+
+@pytest.fixture
+def api(world):
+    from ducha.orgs.services import token_issue
+
+    tokens: dict[str, str] = {}
+
+    def as_user(username: str) -> ApiClient:
+        if username not in tokens:
+            tokens[username] = token_issue(user=world.user(username))
+        return ApiClient(tokens[username])
+
+    return as_user
