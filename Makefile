@@ -1,0 +1,50 @@
+# The README's two commands: `make run` and `make test`. Everything else supports them.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE := ducha.config.settings
+
+.PHONY: install run test test-postgres lint typecheck messages clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11（$(PYTHON)）"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) messages
+
+messages: $(STAMP)
+	@if command -v msgfmt >/dev/null; then \
+		cd ducha && ../$(BIN)/ducha compilemessages --ignore=.venv -v0; \
+	else \
+		echo "注意：未找到 msgfmt（gettext），界面将显示英文原文。Debian: apt-get install gettext"; \
+	fi
+
+run: install
+	@mkdir -p var
+	$(BIN)/ducha migrate --noinput -v0
+	$(BIN)/ducha demo
+	$(BIN)/ducha runserver $(HOST):$(PORT)
+
+test: install
+	$(BIN)/ducha makemigrations --check --dry-run -v0
+	$(BIN)/pytest -n 2 -q
+
+test-postgres: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ducha} $(BIN)/pytest -n 2 -q
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy ducha
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
