@@ -1145,17 +1145,19 @@ def item_view_record(*, item: Item, actor: User) -> None:
 
 @transaction.atomic
 def item_deadlines_recompute(*, actor: User | None, year: int | None = None) -> int:
-    """Recompute the due dates that rest on provisional calendar days (after the official arrangement was
-    entered). Items whose deadline is N working days are recounted from their assignment date; items with a fixed
-    date keep it and only their yellow-light date is recomputed. Returns how many items changed.
-    Audit: item_deadline_recomputed per changed item."""
-    queryset = Item.objects.select_for_update().filter(
-        due_date_is_provisional=True, status__in=ItemStatus.running()
-    )
+    """Recompute stored due dates after a year's working-day arrangement was entered or corrected.
+
+    Affected: running items whose due date rests on provisional days, and (with `year`) running items whose
+    deadline period touches that year. Items whose deadline is N working days are recounted from their
+    assignment date; items with a fixed date keep it and only their yellow-light date moves. Returns how many
+    items changed. Audit: item_deadline_recomputed per changed item (old and new due date)."""
+    affected = Q(due_date_is_provisional=True)
     if year is not None:
-        queryset = queryset.filter(due_date__year__gte=year - 1)
+        year_start = datetime.date(year, 1, 1)
+        affected |= Q(due_date__gte=year_start, assigned_at__date__lt=datetime.date(year + 1, 1, 1))
+    queryset = Item.objects.select_for_update().filter(affected, status__in=ItemStatus.running())
     changed = 0
-    for item in queryset.iterator(chunk_size=500):
+    for item in queryset.order_by("pk").iterator(chunk_size=500):
         old = (item.due_date, item.warn_date, item.due_date_is_provisional)
         assert item.assigned_at is not None
         _compute_due_date(item, timezone.localdate(item.assigned_at))
@@ -1174,3 +1176,18 @@ def item_deadlines_recompute(*, actor: User | None, year: int | None = None) -> 
         )
         changed += 1
     return changed
+
+
+@transaction.atomic
+def calendar_arrangement_enter(
+    *,
+    year: int,
+    holidays: dict[datetime.date, str] | list[datetime.date],
+    workdays_list: list[datetime.date],
+    actor: User,
+    note: str = "",
+) -> int:
+    """Enter the State Council's arrangement for `year` (holidays and make-up working days) and move every
+    deadline that depends on it, in one transaction. Returns how many items' due dates changed."""
+    workdays.calendar_year_set(year=year, holidays=holidays, workdays=workdays_list, actor=actor, note=note)
+    return item_deadlines_recompute(actor=actor, year=year)
