@@ -70,7 +70,9 @@ class ApiClient:
         )
 
     def patch(self, path: str, data: dict):
-        return self.client.patch(f"/api/v1{path}", data, content_type="application/json", headers=self.headers)
+        return self.client.patch(
+            f"/api/v1{path}", data, content_type="application/json", headers=self.headers
+        )
 
 
 @pytest.fixture

@@ -59,13 +59,20 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     fields: dict[str, str] = {}
     for error in exc.errors:
-        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "payload", "form")]
+        location = [
+            str(part)
+            for part in error.get("loc", ())
+            if part not in ("body", "query", "path", "payload", "form")
+        ]
         fields[".".join(location) or "body"] = str(error.get("msg", ""))
     return _error(
         request,
         400,
-        {"code": error_codes.INVALID_INPUT, "message": str(error_codes.message_for(error_codes.INVALID_INPUT)),
-         "fields": fields},
+        {
+            "code": error_codes.INVALID_INPUT,
+            "message": str(error_codes.message_for(error_codes.INVALID_INPUT)),
+            "fields": fields,
+        },
     )
 
 
@@ -74,5 +81,8 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError) -> Http
     return _error(
         request,
         401,
-        {"code": error_codes.NOT_AUTHENTICATED, "message": str(error_codes.message_for(error_codes.NOT_AUTHENTICATED))},
+        {
+            "code": error_codes.NOT_AUTHENTICATED,
+            "message": str(error_codes.message_for(error_codes.NOT_AUTHENTICATED)),
+        },
     )

@@ -112,7 +112,9 @@ def _co_units(values: list | None) -> list[services.CoUnit] | None:
     if values is None:
         return None
     return [
-        services.CoUnit(unit_id=v, share=None) if isinstance(v, int) else services.CoUnit(v.unit, v.share, v.share_note)
+        services.CoUnit(unit_id=v, share=None)
+        if isinstance(v, int)
+        else services.CoUnit(v.unit, v.share, v.share_note)
         for v in values
     ]
 
@@ -194,7 +196,9 @@ def item_timeline(request: HttpRequest, item_id: int) -> list[dict]:
 @router.get("/items/{item_id}/actions", response={200: list[ActionOut], **ERRORS}, summary="当前可执行的操作")
 def item_actions(request: HttpRequest, item_id: int) -> list[dict]:
     item = _visible(request, item_id)
-    return [{"action": t.action, "label": str(t.label)} for t in lifecycle.available_actions(item, actor(request))]
+    return [
+        {"action": t.action, "label": str(t.label)} for t in lifecycle.available_actions(item, actor(request))
+    ]
 
 
 @router.get("/items/{item_id}/children", response={200: list[ItemOut], **ERRORS}, summary="转办子事项")
@@ -239,7 +243,11 @@ def item_update(request: HttpRequest, item_id: int, payload: ItemUpdateIn) -> di
     data.pop("co_units", None)
     data.pop("milestones", None)
     services.item_update(
-        item_id=item_id, actor=actor(request), lead_unit_id=lead_unit, co_units=co_units, milestones=milestones,
+        item_id=item_id,
+        actor=actor(request),
+        lead_unit_id=lead_unit,
+        co_units=co_units,
+        milestones=milestones,
         **data,
     )
     return _fresh(request, item_id)
@@ -298,8 +306,9 @@ def item_sign(request: HttpRequest, item_id: int) -> dict:
 @router.post("/items/{item_id}/progress", response={201: ReportOut, **ERRORS}, summary="报送阶段性进展")
 def item_progress(request: HttpRequest, item_id: int, payload: ProgressIn) -> tuple[int, dict]:
     _visible(request, item_id)
-    report = services.item_progress(item_id=item_id, actor=actor(request), text=payload.text,
-                                    is_final=payload.is_final)
+    report = services.item_progress(
+        item_id=item_id, actor=actor(request), text=payload.text, is_final=payload.is_final
+    )
     return 201, _report_out(report)
 
 
@@ -310,14 +319,20 @@ def item_report(request: HttpRequest, item_id: int, payload: TextIn) -> tuple[in
     return 201, _report_out(report)
 
 
-@router.post("/items/{item_id}/report/approve", response={200: ItemOut, **ERRORS}, summary="单位负责人审核办结报告")
+@router.post(
+    "/items/{item_id}/report/approve", response={200: ItemOut, **ERRORS}, summary="单位负责人审核办结报告"
+)
 def item_report_approve(request: HttpRequest, item_id: int, payload: CommentIn | None = None) -> dict:
     _visible(request, item_id)
-    services.item_report_approve(item_id=item_id, actor=actor(request), comment=payload.comment if payload else "")
+    services.item_report_approve(
+        item_id=item_id, actor=actor(request), comment=payload.comment if payload else ""
+    )
     return _fresh(request, item_id)
 
 
-@router.post("/items/{item_id}/report/return", response={200: ItemOut, **ERRORS}, summary="单位负责人退回办结报告")
+@router.post(
+    "/items/{item_id}/report/return", response={200: ItemOut, **ERRORS}, summary="单位负责人退回办结报告"
+)
 def item_report_return(request: HttpRequest, item_id: int, payload: ReasonIn) -> dict:
     _visible(request, item_id)
     services.item_report_return(item_id=item_id, actor=actor(request), reason=payload.reason)
@@ -376,7 +391,9 @@ def item_cancel(request: HttpRequest, item_id: int, payload: ReasonIn) -> dict:
 @router.post("/items/{item_id}/cancel/approve", response={200: ItemOut, **ERRORS}, summary="批准撤销")
 def item_cancel_approve(request: HttpRequest, item_id: int, payload: CommentIn | None = None) -> dict:
     _visible(request, item_id)
-    services.item_cancel_approve(item_id=item_id, actor=actor(request), comment=payload.comment if payload else "")
+    services.item_cancel_approve(
+        item_id=item_id, actor=actor(request), comment=payload.comment if payload else ""
+    )
     return _fresh(request, item_id)
 
 
@@ -407,7 +424,10 @@ def _extension_out(extension: Any) -> dict:
 def item_extension_request(request: HttpRequest, item_id: int, payload: ExtensionIn) -> tuple[int, dict]:
     _visible(request, item_id)
     extension = services.item_extension_request(
-        item_id=item_id, actor=actor(request), reason=payload.reason, proposed_due_date=payload.proposed_due_date
+        item_id=item_id,
+        actor=actor(request),
+        reason=payload.reason,
+        proposed_due_date=payload.proposed_due_date,
     )
     return 201, _extension_out(extension)
 
@@ -416,7 +436,11 @@ def item_extension_request(request: HttpRequest, item_id: int, payload: Extensio
 def item_extension_decide(request: HttpRequest, item_id: int, payload: ExtensionDecideIn) -> dict:
     _visible(request, item_id)
     extension = services.item_extension_decide(
-        item_id=item_id, actor=actor(request), grant=payload.grant, comment=payload.comment, due_date=payload.due_date
+        item_id=item_id,
+        actor=actor(request),
+        grant=payload.grant,
+        comment=payload.comment,
+        due_date=payload.due_date,
     )
     return _extension_out(extension)
 
@@ -454,18 +478,24 @@ def item_dispute_escalate(request: HttpRequest, item_id: int, payload: DisputeIn
     )
 
 
-@router.post("/items/{item_id}/disputes/coordinate", response={200: DisputeOut, **ERRORS}, summary="记录协调意见")
+@router.post(
+    "/items/{item_id}/disputes/coordinate", response={200: DisputeOut, **ERRORS}, summary="记录协调意见"
+)
 def item_dispute_coordinate(request: HttpRequest, item_id: int, payload: CoordinationIn) -> dict:
     _visible(request, item_id)
     return _dispute_out(
-        services.item_dispute_coordinate(item_id=item_id, actor=actor(request), coordination=payload.coordination)
+        services.item_dispute_coordinate(
+            item_id=item_id, actor=actor(request), coordination=payload.coordination
+        )
     )
 
 
 @router.post("/items/{item_id}/disputes/rule", response={200: DisputeOut, **ERRORS}, summary="记录领导裁定")
 def item_dispute_rule(request: HttpRequest, item_id: int, payload: RulingIn) -> dict:
     _visible(request, item_id)
-    return _dispute_out(services.item_dispute_rule(item_id=item_id, actor=actor(request), ruling=payload.ruling))
+    return _dispute_out(
+        services.item_dispute_rule(item_id=item_id, actor=actor(request), ruling=payload.ruling)
+    )
 
 
 @router.post("/items/{item_id}/attachments", response={201: AttachmentOut, **ERRORS}, summary="上传附件")
@@ -473,7 +503,9 @@ def item_attachment_add(
     request: HttpRequest, item_id: int, file: File[UploadedFile], report: Form[int | None] = None
 ) -> tuple[int, dict]:
     _visible(request, item_id)
-    attachment = services.item_attachment_add(item_id=item_id, actor=actor(request), upload=file, report_id=report)
+    attachment = services.item_attachment_add(
+        item_id=item_id, actor=actor(request), upload=file, report_id=report
+    )
     return 201, {
         "id": attachment.pk,
         "name": attachment.original_name,

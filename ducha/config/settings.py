@@ -39,7 +39,7 @@ DEBUG = env_bool("DUCHA_DEBUG", default=not SECRET_KEY)
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("DUCHA_SECRET_KEY must be set when DUCHA_DEBUG is off.")
-    SECRET_KEY = "ducha-development-only-insecure-key"  # noqa: S105 - never used with DEBUG off
+    SECRET_KEY = "ducha-development-only-insecure-key"
 
 ALLOWED_HOSTS = env_list("DUCHA_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DUCHA_CSRF_TRUSTED_ORIGINS", "")
@@ -91,7 +91,9 @@ TEMPLATES = [
 ]
 
 _default_sqlite = f"sqlite:///{VAR_DIR / 'ducha.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL") or _default_sqlite, conn_max_age=60)}
+DATABASES = {
+    "default": dj_database_url.parse(os.environ.get("DATABASE_URL") or _default_sqlite, conn_max_age=60)
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock up front, so concurrent writers (web + worker) wait for each
     # other instead of failing mid-transaction; WAL lets readers go on while one writes.

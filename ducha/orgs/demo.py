@@ -10,7 +10,7 @@ from django.db import transaction
 from ducha.orgs.models import Role, Unit, UnitKind, UnitLevel, User
 from ducha.orgs.services import unit_create, user_create
 
-DEMO_PASSWORD = "Ducha@2026"  # noqa: S105 - the published demo password, listed in the README
+DEMO_PASSWORD = "Ducha@2026"
 
 DEPARTMENTS = [
     ("县发展和改革局", "发改局", "fgw"),
@@ -68,47 +68,96 @@ class DemoWorld:
         return self.users[username]
 
 
-def _person(users: dict[str, User], username: str, unit: Unit, roles: list[str], full_name: str, title: str,
-            **extra: bool) -> None:
+def _person(
+    users: dict[str, User],
+    username: str,
+    unit: Unit,
+    roles: list[str],
+    full_name: str,
+    title: str,
+    **extra: bool,
+) -> None:
     users[username] = user_create(
-        username=username, password=DEMO_PASSWORD, unit=unit, roles=roles, full_name=full_name, title=title, **extra
+        username=username,
+        password=DEMO_PASSWORD,
+        unit=unit,
+        roles=roles,
+        full_name=full_name,
+        title=title,
+        **extra,
     )
 
 
 @transaction.atomic
 def demo_world_create() -> DemoWorld:
     """Create the demo county's units and accounts. Call on an empty database (see demo_world_exists)."""
-    city = unit_create(name="示范市人民政府", short_name="示范市", level=UnitLevel.CITY, kind=UnitKind.GOVERNMENT)
+    city = unit_create(
+        name="示范市人民政府", short_name="示范市", level=UnitLevel.CITY, kind=UnitKind.GOVERNMENT
+    )
     city_general = unit_create(
         name="示范市人民政府办公室", level=UnitLevel.CITY, kind=UnitKind.GENERAL_OFFICE, parent=city
     )
     city_office = unit_create(
-        name="示范市人民政府督查室", level=UnitLevel.CITY, kind=UnitKind.SUPERVISION_OFFICE, parent=city_general
+        name="示范市人民政府督查室",
+        level=UnitLevel.CITY,
+        kind=UnitKind.SUPERVISION_OFFICE,
+        parent=city_general,
     )
     county = unit_create(
-        name="示范县人民政府", short_name="示范县", level=UnitLevel.COUNTY, kind=UnitKind.GOVERNMENT, parent=city
+        name="示范县人民政府",
+        short_name="示范县",
+        level=UnitLevel.COUNTY,
+        kind=UnitKind.GOVERNMENT,
+        parent=city,
     )
     general_office = unit_create(
-        name="示范县人民政府办公室", short_name="县政府办", level=UnitLevel.COUNTY, kind=UnitKind.GENERAL_OFFICE,
+        name="示范县人民政府办公室",
+        short_name="县政府办",
+        level=UnitLevel.COUNTY,
+        kind=UnitKind.GENERAL_OFFICE,
         parent=county,
     )
     supervision_office = unit_create(
-        name="示范县人民政府督查室", short_name="县督查室", level=UnitLevel.COUNTY,
-        kind=UnitKind.SUPERVISION_OFFICE, parent=general_office,
+        name="示范县人民政府督查室",
+        short_name="县督查室",
+        level=UnitLevel.COUNTY,
+        kind=UnitKind.SUPERVISION_OFFICE,
+        parent=general_office,
     )
     departments = {
-        code: unit_create(name=name, short_name=short, level=UnitLevel.COUNTY, kind=UnitKind.DEPARTMENT,
-                          parent=county, sort_order=index)
+        code: unit_create(
+            name=name,
+            short_name=short,
+            level=UnitLevel.COUNTY,
+            kind=UnitKind.DEPARTMENT,
+            parent=county,
+            sort_order=index,
+        )
         for index, (name, short, code) in enumerate(DEPARTMENTS)
     }
     townships = {
-        code: unit_create(name=f"{name}人民政府", short_name=name, level=UnitLevel.TOWNSHIP,
-                          kind=UnitKind.GOVERNMENT, parent=county, sort_order=index)
+        code: unit_create(
+            name=f"{name}人民政府",
+            short_name=name,
+            level=UnitLevel.TOWNSHIP,
+            kind=UnitKind.GOVERNMENT,
+            parent=county,
+            sort_order=index,
+        )
         for index, (name, code) in enumerate(TOWNSHIPS)
     }
 
     users: dict[str, User] = {}
-    _person(users, "admin", general_office, [Role.ADMIN], "系统管理员", "信息中心", is_staff=True, is_superuser=True)
+    _person(
+        users,
+        "admin",
+        general_office,
+        [Role.ADMIN],
+        "系统管理员",
+        "信息中心",
+        is_staff=True,
+        is_superuser=True,
+    )
     _person(users, "office", supervision_office, [Role.OFFICE], "周督查", "督查室主任")
     _person(users, "office2", supervision_office, [Role.OFFICE], "吴明", "督查室科员")
     _person(users, "leader", county, [Role.LEADER], "陈副县长", "分管副县长")
@@ -123,7 +172,14 @@ def demo_world_create() -> DemoWorld:
     _person(users, "cgz", townships["cgz"], [Role.HANDLER], "何静", "城关镇党政办科员")
     _person(users, "cgz_head", townships["cgz"], [Role.UNIT_HEAD], "郑强", "城关镇镇长")
     for code, unit in [*departments.items(), *townships.items()]:
-        _person(users, f"{code}_liaison", unit, [Role.LIAISON], f"{unit.short_name or unit.name}联络员", "督查联络员")
+        _person(
+            users,
+            f"{code}_liaison",
+            unit,
+            [Role.LIAISON],
+            f"{unit.short_name or unit.name}联络员",
+            "督查联络员",
+        )
     return DemoWorld(
         city=city,
         city_office=city_office,

@@ -131,7 +131,9 @@ def unit_path_refresh(*, unit: Unit) -> None:
     """Recompute the materialised path and government of `unit` and its whole subtree (after a move)."""
     parent = unit.parent
     unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
-    unit.government = unit if unit.kind == UnitKind.GOVERNMENT else _government_of(parent=parent, kind=unit.kind)
+    unit.government = (
+        unit if unit.kind == UnitKind.GOVERNMENT else _government_of(parent=parent, kind=unit.kind)
+    )
     Unit.objects.filter(pk=unit.pk).update(path=unit.path, government=unit.government)
     for child in Unit.objects.filter(parent=unit):
         unit_path_refresh(unit=child)

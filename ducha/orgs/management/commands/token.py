@@ -16,5 +16,7 @@ class Command(BaseCommand):
         try:
             user = User.objects.get(username=options["username"], is_active=True)
         except User.DoesNotExist:
-            raise CommandError(_("No active user named %(username)s.") % {"username": options["username"]}) from None
+            raise CommandError(
+                _("No active user named %(username)s.") % {"username": options["username"]}
+            ) from None
         self.stdout.write(token_issue(user=user, name=options["name"]))
