@@ -22,7 +22,10 @@ def unit_list(
     if cursor is not None:
         queryset = queryset.filter(id__gt=cursor)
     rows = list(queryset.values("id", "name", "level", "kind", "parent_id")[: limit + 1])
-    units = [{**row, "parent": row.pop("parent_id")} for row in rows[:limit]]
+    units = [
+        {"id": row["id"], "name": row["name"], "level": row["level"], "kind": row["kind"], "parent": row["parent_id"]}
+        for row in rows[:limit]
+    ]
     return {"units": units, "next_cursor": rows[limit - 1]["id"] if len(rows) > limit else None}
 
 

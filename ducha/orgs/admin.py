@@ -34,7 +34,7 @@ class UserAdmin(DjangoUserAdmin):
     autocomplete_fields = ["unit"]
     inlines = [RoleGrantInline]
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (_("Unit and post"), {"fields": ("full_name", "unit", "title", "phone")}),
     )
     list_select_related = ["unit"]

@@ -75,7 +75,9 @@ def _person(
     roles: list[str],
     full_name: str,
     title: str,
-    **extra: bool,
+    *,
+    is_staff: bool = False,
+    is_superuser: bool = False,
 ) -> None:
     users[username] = user_create(
         username=username,
@@ -84,7 +86,8 @@ def _person(
         roles=roles,
         full_name=full_name,
         title=title,
-        **extra,
+        is_staff=is_staff,
+        is_superuser=is_superuser,
     )
 
 
