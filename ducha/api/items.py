@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from django.utils import timezone
-from ninja import File, Form, Router
+from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from ducha.api.base import actor
@@ -22,6 +22,7 @@ from ducha.api.schemas import (
     ErrorOut,
     EventOut,
     ExtensionDecideIn,
+    ExtensionDetailOut,
     ExtensionIn,
     ExtensionOut,
     ItemCreateIn,
@@ -30,12 +31,14 @@ from ducha.api.schemas import (
     ItemUpdateIn,
     ProgressIn,
     ReasonIn,
+    ReportDetailOut,
     ReportOut,
     ReviewIn,
     ReviewOut,
     RulingIn,
     TextIn,
 )
+from ducha.common.errors import NotFound
 from ducha.items import lifecycle, selectors, services
 from ducha.items.models import Item, Report
 
@@ -211,7 +214,7 @@ def item_children(request: HttpRequest, item_id: int) -> list[dict]:
 
 
 @router.post("/items/", response={201: ItemOut, **ERRORS}, summary="新建事项（草稿）")
-def item_create(request: HttpRequest, payload: ItemCreateIn) -> tuple[int, dict]:
+def item_create(request: HttpRequest, payload: ItemCreateIn) -> Status[dict]:
     item = services.item_create(
         actor=actor(request),
         title=payload.title,
@@ -230,7 +233,7 @@ def item_create(request: HttpRequest, payload: ItemCreateIn) -> tuple[int, dict]
         progress_cycle=payload.progress_cycle,
         milestones=_milestones(payload.milestones) or [],
     )
-    return 201, _fresh(request, item.pk)
+    return Status(201, _fresh(request, item.pk))
 
 
 @router.patch("/items/{item_id}", response={200: ItemOut, **ERRORS}, summary="修改草稿")
@@ -304,19 +307,19 @@ def item_sign(request: HttpRequest, item_id: int) -> dict:
 
 
 @router.post("/items/{item_id}/progress", response={201: ReportOut, **ERRORS}, summary="报送阶段性进展")
-def item_progress(request: HttpRequest, item_id: int, payload: ProgressIn) -> tuple[int, dict]:
+def item_progress(request: HttpRequest, item_id: int, payload: ProgressIn) -> Status[dict]:
     _visible(request, item_id)
     report = services.item_progress(
         item_id=item_id, actor=actor(request), text=payload.text, is_final=payload.is_final
     )
-    return 201, _report_out(report)
+    return Status(201, _report_out(report))
 
 
 @router.post("/items/{item_id}/report", response={201: ReportOut, **ERRORS}, summary="报送办结报告")
-def item_report(request: HttpRequest, item_id: int, payload: TextIn) -> tuple[int, dict]:
+def item_report(request: HttpRequest, item_id: int, payload: TextIn) -> Status[dict]:
     _visible(request, item_id)
     report = services.item_report(item_id=item_id, actor=actor(request), text=payload.text)
-    return 201, _report_out(report)
+    return Status(201, _report_out(report))
 
 
 @router.post(
@@ -421,7 +424,7 @@ def _extension_out(extension: Any) -> dict:
 
 
 @router.post("/items/{item_id}/extensions", response={201: ExtensionOut, **ERRORS}, summary="延期申请")
-def item_extension_request(request: HttpRequest, item_id: int, payload: ExtensionIn) -> tuple[int, dict]:
+def item_extension_request(request: HttpRequest, item_id: int, payload: ExtensionIn) -> Status[dict]:
     _visible(request, item_id)
     extension = services.item_extension_request(
         item_id=item_id,
@@ -429,7 +432,7 @@ def item_extension_request(request: HttpRequest, item_id: int, payload: Extensio
         reason=payload.reason,
         proposed_due_date=payload.proposed_due_date,
     )
-    return 201, _extension_out(extension)
+    return Status(201, _extension_out(extension))
 
 
 @router.post("/items/{item_id}/extensions/decide", response={200: ExtensionOut, **ERRORS}, summary="延期审批")
@@ -446,7 +449,7 @@ def item_extension_decide(request: HttpRequest, item_id: int, payload: Extension
 
 
 @router.post("/items/{item_id}/delegate", response={201: ItemOut, **ERRORS}, summary="转办")
-def item_delegate(request: HttpRequest, item_id: int, payload: DelegateIn) -> tuple[int, dict]:
+def item_delegate(request: HttpRequest, item_id: int, payload: DelegateIn) -> Status[dict]:
     _visible(request, item_id)
     child = services.item_delegate(
         item_id=item_id,
@@ -457,7 +460,7 @@ def item_delegate(request: HttpRequest, item_id: int, payload: DelegateIn) -> tu
         deadline_workdays=payload.deadline_workdays,
         due_date=payload.due_date,
     )
-    return 201, _fresh(request, child.pk)
+    return Status(201, _fresh(request, child.pk))
 
 
 def _dispute_out(dispute: Any) -> dict:
@@ -471,11 +474,12 @@ def _dispute_out(dispute: Any) -> dict:
 
 
 @router.post("/items/{item_id}/disputes", response={201: DisputeOut, **ERRORS}, summary="提请协调分歧")
-def item_dispute_escalate(request: HttpRequest, item_id: int, payload: DisputeIn) -> tuple[int, dict]:
+def item_dispute_escalate(request: HttpRequest, item_id: int, payload: DisputeIn) -> Status[dict]:
     _visible(request, item_id)
-    return 201, _dispute_out(
-        services.item_dispute_escalate(item_id=item_id, actor=actor(request), description=payload.description)
+    dispute = services.item_dispute_escalate(
+        item_id=item_id, actor=actor(request), description=payload.description
     )
+    return Status(201, _dispute_out(dispute))
 
 
 @router.post(
@@ -501,15 +505,82 @@ def item_dispute_rule(request: HttpRequest, item_id: int, payload: RulingIn) -> 
 @router.post("/items/{item_id}/attachments", response={201: AttachmentOut, **ERRORS}, summary="上传附件")
 def item_attachment_add(
     request: HttpRequest, item_id: int, file: File[UploadedFile], report: Form[int | None] = None
-) -> tuple[int, dict]:
+) -> Status[dict]:
     _visible(request, item_id)
     attachment = services.item_attachment_add(
         item_id=item_id, actor=actor(request), upload=file, report_id=report
     )
-    return 201, {
-        "id": attachment.pk,
-        "name": attachment.original_name,
-        "size": attachment.size,
-        "sha256": attachment.sha256,
-        "report": attachment.report_id,
-    }
+    return Status(
+        201,
+        {
+            "id": attachment.pk,
+            "name": attachment.original_name,
+            "size": attachment.size,
+            "sha256": attachment.sha256,
+            "report": attachment.report_id,
+        },
+    )
+
+
+def _user(user: Any) -> dict | None:
+    return {"id": user.pk, "name": user.display_name} if user is not None else None
+
+
+@router.get(
+    "/items/{item_id}/reports", response={200: list[ReportDetailOut], **ERRORS}, summary="进展和办结报告"
+)
+def item_reports(request: HttpRequest, item_id: int) -> list[dict]:
+    """Every unit's progress and completion reports, oldest first: the lead unit consolidates the co-units'."""
+    item = _visible(request, item_id)
+    return [
+        {
+            **_report_out(report),
+            "head_decided_by": _user(report.head_decided_by),
+            "head_decided_at": report.head_decided_at,
+            "head_comment": report.head_comment,
+        }
+        for report in selectors.item_reports(item)
+    ]
+
+
+@router.get(
+    "/items/{item_id}/extensions", response={200: list[ExtensionDetailOut], **ERRORS}, summary="延期申请记录"
+)
+def item_extensions(request: HttpRequest, item_id: int) -> list[dict]:
+    item = _visible(request, item_id)
+    return [
+        {
+            "id": extension.pk,
+            "status": extension.status,
+            "unit": _unit(extension.unit),
+            "requested_by": _user(extension.requested_by),
+            "reason": extension.reason,
+            "old_due_date": extension.old_due_date,
+            "proposed_due_date": extension.proposed_due_date,
+            "granted_due_date": extension.granted_due_date,
+            "requires_leader": extension.requires_leader,
+            "decision_comment": extension.decision_comment,
+            "created_at": extension.created_at,
+        }
+        for extension in selectors.item_extensions(item)
+    ]
+
+
+@router.get("/items/{item_id}/attachments", response={200: list[AttachmentOut], **ERRORS}, summary="附件列表")
+def item_attachments(request: HttpRequest, item_id: int) -> list[dict]:
+    item = _visible(request, item_id)
+    return [
+        {"id": a.pk, "name": a.original_name, "size": a.size, "sha256": a.sha256, "report": a.report_id}
+        for a in selectors.item_attachments(item)
+    ]
+
+
+@router.get(
+    "/items/{item_id}/attachments/{attachment_id}", response={200: None, **ERRORS}, summary="下载附件"
+)
+def item_attachment_download(request: HttpRequest, item_id: int, attachment_id: int) -> FileResponse:
+    item = _visible(request, item_id)
+    attachment = selectors.item_attachments(item).filter(pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound()
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)

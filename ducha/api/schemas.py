@@ -276,3 +276,23 @@ class AttachmentOut(Schema):
     size: int
     sha256: str
     report: int | None
+
+
+class ReportDetailOut(ReportOut):
+    head_decided_by: UserRef | None
+    head_decided_at: datetime.datetime | None
+    head_comment: str
+
+
+class ExtensionDetailOut(Schema):
+    id: int
+    status: str
+    unit: UnitRef
+    requested_by: UserRef
+    reason: str
+    old_due_date: datetime.date
+    proposed_due_date: datetime.date
+    granted_due_date: datetime.date | None
+    requires_leader: bool
+    decision_comment: str
+    created_at: datetime.datetime

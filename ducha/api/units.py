@@ -23,7 +23,13 @@ def unit_list(
         queryset = queryset.filter(id__gt=cursor)
     rows = list(queryset.values("id", "name", "level", "kind", "parent_id")[: limit + 1])
     units = [
-        {"id": row["id"], "name": row["name"], "level": row["level"], "kind": row["kind"], "parent": row["parent_id"]}
+        {
+            "id": row["id"],
+            "name": row["name"],
+            "level": row["level"],
+            "kind": row["kind"],
+            "parent": row["parent_id"],
+        }
         for row in rows[:limit]
     ]
     return {"units": units, "next_cursor": rows[limit - 1]["id"] if len(rows) > limit else None}

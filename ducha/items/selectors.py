@@ -22,7 +22,7 @@ from django.utils import timezone
 from ducha.audit.models import Event
 from ducha.common.errors import NotFound
 from ducha.items.lifecycle import ItemStatus
-from ducha.items.models import Assignment, Confidentiality, Item, Light
+from ducha.items.models import Assignment, Attachment, Confidentiality, ExtensionRequest, Item, Light, Report
 from ducha.items.services import item_view_record
 from ducha.orgs.models import Role, User
 
@@ -168,3 +168,20 @@ def summary_counts(user: User) -> dict[str, Any]:
 
     rows = items_for_user(user).values("status").annotate(n=Count("id")).order_by()
     return {row["status"]: row["n"] for row in rows}
+
+
+def item_reports(item: Item) -> QuerySet[Report]:
+    """Progress and completion reports of every unit on the item, oldest first (the lead consolidates them)."""
+    return (
+        Report.objects.filter(item=item)
+        .select_related("assignment__unit", "author", "head_decided_by")
+        .order_by("created_at", "id")
+    )
+
+
+def item_extensions(item: Item) -> QuerySet[ExtensionRequest]:
+    return ExtensionRequest.objects.filter(item=item).select_related("unit", "requested_by").order_by("id")
+
+
+def item_attachments(item: Item) -> QuerySet[Attachment]:
+    return Attachment.objects.filter(item=item).select_related("uploaded_by").order_by("id")
