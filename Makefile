@@ -10,6 +10,8 @@ export DJANGO_SETTINGS_MODULE := ducha.config.settings
 
 .PHONY: install run test test-postgres lint typecheck messages clean
 
+NPM_STAMP := node_modules/.installed
+
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11（$(PYTHON)）"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,7 +19,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP) messages
+$(NPM_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --silent && touch $(NPM_STAMP); \
+	else echo "注意：未找到 npm，驾驶舱图表（ECharts）不可用。Debian: apt-get install npm"; fi
+
+install: $(STAMP) $(NPM_STAMP) messages
 
 messages: $(STAMP)
 	@if command -v msgfmt >/dev/null; then \
@@ -47,4 +53,4 @@ typecheck: install
 	$(BIN)/mypy ducha
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache

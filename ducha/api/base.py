@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, SessionAuth
 
@@ -35,6 +38,20 @@ def actor(request: HttpRequest) -> User:
     return user
 
 
+def unescaped_json(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The OpenAPI document is served by ninja's own view; re-encode it so Chinese reads as Chinese."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.get("Content-Type", "").startswith("application/json"):
+            response.content = json.dumps(json.loads(response.content), ensure_ascii=False).encode()
+            response["Content-Type"] = "application/json; charset=utf-8"
+        return response
+
+    return wrapper
+
+
 api = NinjaAPI(
     title="Ducha 督查督办 API",
     version="1",
@@ -43,6 +60,7 @@ api = NinjaAPI(
     renderer=ChineseJSONRenderer(),
     docs_url="/docs",
     openapi_url="/openapi.json",
+    docs_decorator=unescaped_json,
 )
 
 
@@ -74,6 +92,15 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
             "fields": fields,
         },
     )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # ninja raises these itself, e.g. for a body that is not JSON at all.
+    code = error_codes.INVALID_INPUT if exc.status_code == 400 else error_codes.NOT_FOUND
+    if exc.status_code not in (400, 404):
+        code = error_codes.INVALID_INPUT
+    return _error(request, exc.status_code, {"code": code, "message": str(error_codes.message_for(code))})
 
 
 @api.exception_handler(AuthenticationError)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.http import FileResponse, HttpRequest
 from django.utils import timezone
@@ -25,6 +25,7 @@ from ducha.api.schemas import (
     ExtensionDetailOut,
     ExtensionIn,
     ExtensionOut,
+    Id,
     ItemCreateIn,
     ItemOut,
     ItemPage,
@@ -153,8 +154,8 @@ def _visible(request: HttpRequest, item_id: int) -> Item:
 def item_list(
     request: HttpRequest,
     status: str = "",
-    light: str | None = None,
-    unit: int | None = None,
+    light: Literal["red", "yellow", "green", "none"] | None = None,
+    unit: Id | None = None,
     q: str = "",
     cursor: str | None = None,
     limit: int = 50,
@@ -163,7 +164,7 @@ def item_list(
     page = selectors.item_list_for_user(
         actor(request),
         status=[s for s in status.split(",") if s],
-        light=light,
+        light="" if light == "none" else light,
         unit_id=unit,
         keyword=q.strip(),
         cursor=cursor,
@@ -207,7 +208,7 @@ def item_actions(request: HttpRequest, item_id: int) -> list[dict]:
 @router.get("/items/{item_id}/children", response={200: list[ItemOut], **ERRORS}, summary="转办子事项")
 def item_children(request: HttpRequest, item_id: int) -> list[dict]:
     item = _visible(request, item_id)
-    return [item_out(child) for child in selectors.item_children(item)]
+    return [item_out(child) for child in selectors.item_children(item, actor(request))]
 
 
 # --- create, edit, 立项 --------------------------------------------------------------------------------------------
@@ -504,7 +505,7 @@ def item_dispute_rule(request: HttpRequest, item_id: int, payload: RulingIn) -> 
 
 @router.post("/items/{item_id}/attachments", response={201: AttachmentOut, **ERRORS}, summary="上传附件")
 def item_attachment_add(
-    request: HttpRequest, item_id: int, file: File[UploadedFile], report: Form[int | None] = None
+    request: HttpRequest, item_id: int, file: File[UploadedFile], report: Form[Id | None] = None
 ) -> Status[dict]:
     _visible(request, item_id)
     attachment = services.item_attachment_add(
@@ -580,7 +581,11 @@ def item_attachments(request: HttpRequest, item_id: int) -> list[dict]:
 )
 def item_attachment_download(request: HttpRequest, item_id: int, attachment_id: int) -> FileResponse:
     item = _visible(request, item_id)
-    attachment = selectors.item_attachments(item).filter(pk=attachment_id).first()
+    attachment = (
+        selectors.item_attachments(item).filter(pk=attachment_id).first()
+        if attachment_id <= selectors.MAX_ID
+        else None
+    )
     if attachment is None:
         raise NotFound()
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)

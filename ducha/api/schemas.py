@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import datetime
+from typing import Annotated
 
 from ninja import Field, Schema
+
+# Database ids are 64-bit; a larger number is bad input (400), never a database overflow (500).
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class ErrorOut(Schema):
@@ -69,7 +74,7 @@ class MilestoneOut(MilestoneIn):
 
 
 class CoUnitIn(Schema):
-    unit: int
+    unit: Id
     share: int | None = Field(None, ge=0, le=100)
     share_note: str = Field("", max_length=300)
 
@@ -125,8 +130,8 @@ class ItemCreateIn(Schema):
     approval_basis: str = "office_proposal"
     urgency: str = "normal"
     confidentiality: str = "internal"
-    lead_unit: int
-    co_units: list[CoUnitIn | int] = []
+    lead_unit: Id
+    co_units: list[CoUnitIn | Id] = []
     deadline_workdays: int | None = None
     due_date: datetime.date | None = None
     progress_cycle: str = ""
@@ -143,8 +148,8 @@ class ItemUpdateIn(Schema):
     approval_basis: str | None = None
     urgency: str | None = None
     confidentiality: str | None = None
-    lead_unit: int | None = None
-    co_units: list[CoUnitIn | int] | None = None
+    lead_unit: Id | None = None
+    co_units: list[CoUnitIn | Id] | None = None
     deadline_workdays: int | None = None
     due_date: datetime.date | None = None
     progress_cycle: str | None = None
@@ -226,7 +231,7 @@ class ExtensionOut(Schema):
 
 
 class DelegateIn(Schema):
-    unit: int
+    unit: Id
     title: str = ""
     content: str = ""
     deadline_workdays: int | None = None

@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from ninja import Router
 
 from ducha.api.base import actor
-from ducha.api.schemas import MeOut, UnitPage
+from ducha.api.schemas import Id, MeOut, UnitPage
 from ducha.orgs.models import Unit
 
 router = Router(tags=["units"])
@@ -12,7 +12,7 @@ router = Router(tags=["units"])
 
 @router.get("/units/", response=UnitPage, summary="单位列表")
 def unit_list(
-    request: HttpRequest, parent: int | None = None, cursor: int | None = None, limit: int = 500
+    request: HttpRequest, parent: Id | None = None, cursor: Id | None = None, limit: int = 500
 ) -> dict:
     """Active units, by id (keyset: pass `next_cursor` back as `cursor`); `parent` narrows to one unit's children."""
     limit = max(1, min(limit, 1000))

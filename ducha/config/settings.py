@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",  # serves the API docs page's assets locally (no CDN)
+    "django_htmx",
+    "js_lib_htmx",  # htmx 2, served from the package's static files
     "ducha.common",
     "ducha.orgs",
     "ducha.workcalendar",
@@ -70,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "ducha.config.urls"
@@ -123,6 +126,11 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Front-end libraries installed from npm by `make install` (package-lock.json); never committed, never a CDN.
+NODE_MODULES = Path(os.environ.get("DUCHA_NODE_MODULES", PACKAGE_DIR.parent / "node_modules"))
+STATICFILES_DIRS = (
+    [("vendor/echarts", NODE_MODULES / "echarts" / "dist")] if (NODE_MODULES / "echarts").is_dir() else []
+)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("DUCHA_MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {

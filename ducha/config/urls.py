@@ -1,18 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from ducha.api.urls import api
-from ducha.items import views as item_views
 
 admin.site.site_header = _("Ducha supervision platform administration")
 admin.site.site_title = _("Ducha administration")
 admin.site.index_title = _("Master data")
 
 urlpatterns = [
-    path("", item_views.home, name="home"),
-    path("items/<int:item_id>/", item_views.item_detail, name="item-detail"),
+    path("", include("ducha.items.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

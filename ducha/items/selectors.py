@@ -27,6 +27,7 @@ from ducha.items.services import item_view_record
 from ducha.orgs.models import Role, User
 
 UNIT_ROLES = (Role.UNIT_HEAD, Role.LIAISON, Role.HANDLER)
+MAX_ID = 2**63 - 1  # ids are 64-bit; a larger one cannot exist
 
 
 def scope_q(user: User) -> Q:
@@ -141,6 +142,8 @@ def decode_cursor(cursor: str) -> tuple[datetime.datetime, int]:
 
 def get_item_for_user(user: User, item_id: int, *, record_view: bool = True) -> Item:
     """The item if `user` may see it, else NotFound; a read of a secret item is logged."""
+    if not 1 <= item_id <= MAX_ID:
+        raise NotFound()
     item = _with_related(items_for_user(user)).filter(pk=item_id).first()
     if item is None:
         raise NotFound()
@@ -158,8 +161,9 @@ def item_timeline(item: Item) -> QuerySet[Event]:
     )
 
 
-def item_children(item: Item) -> QuerySet[Item]:
-    return _with_related(item.children.all()).order_by("id")
+def item_children(item: Item, user: User) -> QuerySet[Item]:
+    """The delegated child items of `item` that `user` may see."""
+    return _with_related(items_for_user(user).filter(parent=item)).order_by("id")
 
 
 def summary_counts(user: User) -> dict[str, Any]:

@@ -321,6 +321,12 @@ def item_update(
         raise ValidationFailed(
             codes.INVALID_INPUT, fields={name: codes.message_for(codes.INVALID_INPUT) for name in unknown}
         )
+    not_nullable = editable - {"source_date", "deadline_workdays", "due_date"}
+    nulls = [name for name in not_nullable if name in fields and fields[name] is None]
+    if nulls:
+        raise ValidationFailed(
+            codes.INVALID_INPUT, fields={name: codes.message_for(codes.INVALID_INPUT) for name in nulls}
+        )
     old = _snapshot(item)
     if "title" in fields:
         fields["title"] = _require_text(fields["title"], codes.TITLE_REQUIRED, "title")[:200]

@@ -59,10 +59,11 @@ def test_home_lists_only_the_users_items(browser, world):
 
 def test_item_page_shows_the_actions_the_user_may_take(browser, world):
     item = item_in(world, ItemStatus.ASSIGNED)
-    html = browser("fgw").get(f"/items/{item.pk}/").content.decode()
-    assert item.title in html
-    assert "签收" in html  # the one thing waiting on the lead unit
-    assert "批准立项" not in html
+    response = browser("fgw").get(f"/items/{item.pk}/")
+    assert item.title in response.content.decode()
+    labels = [str(action.label) for action in response.context["actions"]]
+    # what waits on the lead unit's handler now: sign for it, or ask for more time / raise a disagreement
+    assert labels == ["签收", "申请延期", "上报分歧"]
 
 
 def test_item_page_out_of_scope_is_not_found(browser, world):

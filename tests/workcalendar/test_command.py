@@ -32,7 +32,7 @@ def test_add_prints_only_the_date() -> None:
 def test_add_into_a_provisional_year_warns_on_stderr() -> None:
     out, err = run("add", "2026-12-30", "3")
     assert out == "2027-01-05\n"
-    assert "provisional" in err and "2027" in err
+    assert "临时日历" in err and "2027" in err
 
 
 def test_no_warning_once_the_year_is_official() -> None:
@@ -51,9 +51,9 @@ def test_between_prints_the_count() -> None:
 def test_show_describes_the_day() -> None:
     out, _err = run("show", "2026-10-10")
     assert out.startswith("2026-10-10 ")
-    assert "working day" in out and "国庆节" in out and "chinesecalendar" in out
+    assert "工作日" in out and "国庆节" in out and "chinesecalendar" in out
     out, _err = run("show", "2027-02-05")
-    assert "rest day" in out and "春节" in out and "provisional" in out
+    assert "休息日" in out and "春节" in out and "临时日历" in out
 
 
 @pytest.mark.parametrize(

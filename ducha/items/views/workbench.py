@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import path
 
 from ducha.common.errors import DomainError, NotFound
 from ducha.items import lifecycle, selectors
@@ -50,6 +51,12 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
             "item": item,
             "actions": lifecycle.available_actions(item, user),  # type: ignore[arg-type]
             "timeline": selectors.item_timeline(item),
-            "children": selectors.item_children(item),
+            "children": selectors.item_children(item, user),
         },
     )
+
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("items/<int:item_id>/", item_detail, name="item-detail"),
+]
