@@ -128,9 +128,9 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 # Front-end libraries installed from npm by `make install` (package-lock.json); never committed, never a CDN.
 NODE_MODULES = Path(os.environ.get("DUCHA_NODE_MODULES", PACKAGE_DIR.parent / "node_modules"))
-STATICFILES_DIRS = (
-    [("vendor/echarts", NODE_MODULES / "echarts" / "dist")] if (NODE_MODULES / "echarts").is_dir() else []
-)
+STATICFILES_DIRS: list = [PACKAGE_DIR / "static"]
+if (NODE_MODULES / "echarts").is_dir():
+    STATICFILES_DIRS.append(("vendor/echarts", NODE_MODULES / "echarts" / "dist"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("DUCHA_MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {

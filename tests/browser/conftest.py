@@ -1,0 +1,83 @@
+"""Browser tests: Playwright for Python driving Debian's Chromium against the live test server.
+
+Never downloads a browser: it launches /usr/bin/chromium (installed by `make test` / `.ci/run` as root). Where
+Chromium is missing, these tests are skipped with a printed notice. Screenshots go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ducha.orgs.demo import DEMO_PASSWORD
+
+CHROMIUM = os.environ.get("DUCHA_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# live_server runs Django in a thread while Playwright's sync API holds an event loop in this one.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_collection_modifyitems(config, items):
+    if Path(CHROMIUM).exists() or shutil.which("chromium"):
+        return
+    skip = pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM}: browser tests skipped")
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
+            args=[
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page_for(chromium, live_server, world):
+    """page_for("office") → a Playwright page signed in as that demo account; page_for("jyj", phone=True) gives
+    a 390×844 phone viewport."""
+    contexts = []
+
+    def open_as(username: str, *, phone: bool = False):
+        viewport = {"width": 390, "height": 844} if phone else {"width": 1366, "height": 900}
+        context = chromium.new_context(viewport=viewport, locale="zh-CN", base_url=live_server.url)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto("/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", DEMO_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def screenshot(request):
+    """screenshot(page, "name") saves test-artifacts/<test>-<name>.png."""
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def take(page, name: str) -> Path:
+        path = ARTIFACTS / f"{request.node.name}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
