@@ -1,8 +1,12 @@
 """Assembles the v1 API from the domain routers."""
 
 from ducha.api.base import api
+from ducha.api.inspections import router as inspections_router
 from ducha.api.items import router as items_router
+from ducha.api.reminders import router as reminders_router
 from ducha.api.units import router as units_router
 
 api.add_router("", units_router)
 api.add_router("", items_router)
+api.add_router("", reminders_router)
+api.add_router("", inspections_router)

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "ducha.workcalendar",
     "ducha.audit",
     "ducha.items",
+    "ducha.reminders",
+    "ducha.inspections",
     "ducha.api",
 ]
 

@@ -1,0 +1,3 @@
+"""Web pages of this app (included by ducha/config/urls.py)."""
+
+urlpatterns: list = []
