@@ -100,6 +100,8 @@ DATABASES = {
     "default": dj_database_url.parse(os.environ.get("DATABASE_URL") or _default_sqlite, conn_max_age=60)
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    if not os.environ.get("DATABASE_URL"):
+        VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded default must work on a bare checkout
     # IMMEDIATE transactions take the write lock up front, so concurrent writers (web + worker) wait for each
     # other instead of failing mid-transaction; WAL lets readers go on while one writes.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
