@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -17,6 +18,8 @@ from ducha.common import error_codes
 from ducha.common.errors import DomainError
 from ducha.orgs.models import User
 from ducha.orgs.services import token_authenticate
+
+FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class ChineseJSONRenderer(JSONRenderer):
@@ -77,10 +80,13 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     fields: dict[str, str] = {}
     for error in exc.errors:
+        # pydantic's locations carry validator and type tags ("function-wrap[...]", "constrained-int"); clients
+        # get the field path only, e.g. "co_units.0.share_note".
         location = [
             str(part)
             for part in error.get("loc", ())
             if part not in ("body", "query", "path", "payload", "form")
+            and (isinstance(part, int) or FIELD_NAME.fullmatch(str(part)))
         ]
         fields[".".join(location) or "body"] = str(error.get("msg", ""))
     return _error(
@@ -96,10 +102,11 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    # ninja raises these itself, e.g. for a body that is not JSON at all.
-    code = error_codes.INVALID_INPUT if exc.status_code == 400 else error_codes.NOT_FOUND
-    if exc.status_code not in (400, 404):
-        code = error_codes.INVALID_INPUT
+    # ninja raises these itself: a body that is not JSON (400), a session request without its CSRF token (403).
+    code = {
+        403: error_codes.CSRF_FAILED,
+        404: error_codes.NOT_FOUND,
+    }.get(exc.status_code, error_codes.INVALID_INPUT)
     return _error(request, exc.status_code, {"code": code, "message": str(error_codes.message_for(code))})
 
 

@@ -142,9 +142,10 @@ def _report_out(report: Report) -> dict:
     }
 
 
-def _visible(request: HttpRequest, item_id: int) -> Item:
-    """Scope first: out of scope is 404 whatever the action."""
-    return selectors.get_item_for_user(actor(request), item_id, record_view=False)
+def _visible(request: HttpRequest, item_id: int, *, read: bool = False) -> Item:
+    """Scope first: out of scope is 404 whatever the action. `read`: this request shows the item's content,
+    so a read of a secret item is logged."""
+    return selectors.get_item_for_user(actor(request), item_id, record_view=read)
 
 
 # --- reads -------------------------------------------------------------------------------------------------------
@@ -163,13 +164,14 @@ def item_list(
     """Items in the caller's scope, most recently changed first; keyset-paged (pass `next_cursor` as `cursor`)."""
     page = selectors.item_list_for_user(
         actor(request),
-        status=[s for s in status.split(",") if s],
+        status=[part.strip() for part in status.split(",") if part.strip()],
         light="" if light == "none" else light,
         unit_id=unit,
         keyword=q.strip(),
         cursor=cursor,
         limit=max(1, min(limit, 200)),
     )
+    selectors.record_secret_reads(page.items, actor(request))
     return {"items": [item_out(item) for item in page.items], "next_cursor": page.next_cursor}
 
 
@@ -180,7 +182,7 @@ def item_detail(request: HttpRequest, item_id: int) -> dict:
 
 @router.get("/items/{item_id}/timeline", response={200: list[EventOut], **ERRORS}, summary="事项时间线")
 def item_timeline(request: HttpRequest, item_id: int) -> list[dict]:
-    item = _visible(request, item_id)
+    item = _visible(request, item_id, read=True)
     return [
         {
             "id": event.pk,
@@ -199,7 +201,7 @@ def item_timeline(request: HttpRequest, item_id: int) -> list[dict]:
 
 @router.get("/items/{item_id}/actions", response={200: list[ActionOut], **ERRORS}, summary="当前可执行的操作")
 def item_actions(request: HttpRequest, item_id: int) -> list[dict]:
-    item = _visible(request, item_id)
+    item = _visible(request, item_id, read=True)
     return [
         {"action": t.action, "label": str(t.label)} for t in lifecycle.available_actions(item, actor(request))
     ]
@@ -207,7 +209,7 @@ def item_actions(request: HttpRequest, item_id: int) -> list[dict]:
 
 @router.get("/items/{item_id}/children", response={200: list[ItemOut], **ERRORS}, summary="转办子事项")
 def item_children(request: HttpRequest, item_id: int) -> list[dict]:
-    item = _visible(request, item_id)
+    item = _visible(request, item_id, read=True)
     return [item_out(child) for child in selectors.item_children(item, actor(request))]
 
 
@@ -532,7 +534,7 @@ def _user(user: Any) -> dict | None:
 )
 def item_reports(request: HttpRequest, item_id: int) -> list[dict]:
     """Every unit's progress and completion reports, oldest first: the lead unit consolidates the co-units'."""
-    item = _visible(request, item_id)
+    item = _visible(request, item_id, read=True)
     return [
         {
             **_report_out(report),
@@ -548,7 +550,7 @@ def item_reports(request: HttpRequest, item_id: int) -> list[dict]:
     "/items/{item_id}/extensions", response={200: list[ExtensionDetailOut], **ERRORS}, summary="延期申请记录"
 )
 def item_extensions(request: HttpRequest, item_id: int) -> list[dict]:
-    item = _visible(request, item_id)
+    item = _visible(request, item_id, read=True)
     return [
         {
             "id": extension.pk,
@@ -569,7 +571,7 @@ def item_extensions(request: HttpRequest, item_id: int) -> list[dict]:
 
 @router.get("/items/{item_id}/attachments", response={200: list[AttachmentOut], **ERRORS}, summary="附件列表")
 def item_attachments(request: HttpRequest, item_id: int) -> list[dict]:
-    item = _visible(request, item_id)
+    item = _visible(request, item_id, read=True)
     return [
         {"id": a.pk, "name": a.original_name, "size": a.size, "sha256": a.sha256, "report": a.report_id}
         for a in selectors.item_attachments(item)
@@ -580,7 +582,7 @@ def item_attachments(request: HttpRequest, item_id: int) -> list[dict]:
     "/items/{item_id}/attachments/{attachment_id}", response={200: None, **ERRORS}, summary="下载附件"
 )
 def item_attachment_download(request: HttpRequest, item_id: int, attachment_id: int) -> FileResponse:
-    item = _visible(request, item_id)
+    item = _visible(request, item_id, read=True)
     attachment = (
         selectors.item_attachments(item).filter(pk=attachment_id).first()
         if attachment_id <= selectors.MAX_ID

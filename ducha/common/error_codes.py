@@ -51,6 +51,9 @@ MILESTONE_INVALID = "milestone_invalid"
 CALENDAR_DATE_CONFLICT = "calendar_date_conflict"
 CALENDAR_YEAR_INVALID = "calendar_year_invalid"
 NO_GOVERNMENT = "unit_has_no_government"
+CSRF_FAILED = "csrf_failed"
+ITEM_FINISHED = "item_finished"
+LEAD_IS_GOVERNMENT = "lead_unit_is_the_government"
 
 MESSAGES: dict[str, Any] = {
     NOT_FOUND: _("The requested record does not exist or you may not see it."),
@@ -97,6 +100,9 @@ MESSAGES: dict[str, Any] = {
     CALENDAR_DATE_CONFLICT: _("A date is listed both as a holiday and as a working day."),
     CALENDAR_YEAR_INVALID: _("Every date must lie in the year being entered."),
     NO_GOVERNMENT: _("Your unit does not belong to any government."),
+    CSRF_FAILED: _("The page has expired; please reload it and try again."),
+    ITEM_FINISHED: _("The item is archived or withdrawn; nothing more can be added to it."),
+    LEAD_IS_GOVERNMENT: _("Assign the item to a department, a township or the office, not to the government itself."),
 }
 
 

@@ -148,13 +148,19 @@ REQUIREMENTS = [
 PROGRESS_TEXTS = [
     "已召开专题推进会议{n}次，制定印发工作方案，明确责任分工和时间节点。目前完成总任务量的{p}%。",
     "已完成前期摸底排查，共排查问题{n}个，已整改{m}个，其余正在加快推进。",
+    "已组织{n}个工作组分片包干，开展入户走访，收集群众意见建议{m}条，已逐条建立台账。",
+    "已与相关单位会商{n}次，就难点问题形成初步解决方案，近期报县政府研究。",
+    "已建立工作台账，实行周调度、月通报，目前各项工作按计划推进，完成{p}%。",
+    "已开展专项检查{n}次，发现问题{m}个，已督促相关单位限期整改。",
+]
+# For building works (titles with one of WORKS_WORDS).
+WORKS_PROGRESS_TEXTS = [
     "项目已完成立项和可研批复，正在开展施工图设计，预计下月进场施工。",
     "已落实资金{n}0万元，完成招标采购，施工队伍已进场，形象进度约{p}%。",
-    "已组织{n}个工作组分片包干，开展入户走访，收集群众意见建议{m}条，已逐条建立台账。",
-    "已与相关单位会商{n}次，就用地和资金等难点问题形成初步解决方案，近期报县政府研究。",
     "受近期持续降雨影响进度有所滞后，已增加施工人员和设备，确保按期完成。",
-    "已建立工作台账，实行周调度、月通报，目前各项工作按计划推进，完成{p}%。",
+    "主体工程已完成{p}%，正在同步推进配套设施建设。",
 ]
+WORKS_WORDS = ("建设", "改造", "工程", "设施", "公路", "厂房", "农田", "管道", "项目")
 
 CO_PROGRESS_TEXTS = [
     "我单位{note}的工作已启动，已安排专人对接牵头单位。",
@@ -241,7 +247,7 @@ CONFIDENTIALITY_WEIGHTS = [
 ]
 
 LEADERS = {"leader": "陈副县长", "county_head": "林县长"}
-# Statuses an item passes through on its way to each status (the cancelled ones: see Plan.cancel_from).
+# Statuses reached only after the unit head has checked the completion report.
 AFTER_REPORT = (S.UNDER_REVIEW, S.ACCEPTED, S.CLOSED, S.ARCHIVED)
 
 
@@ -369,7 +375,7 @@ def _core_plans(world: DemoWorld) -> list[Plan]:
                 light=lights[index % len(lights)],
                 urgency=urgencies[index % len(urgencies)],
                 co_signed=False,
-                confidentiality=Confidentiality.SECRET if lead == "gaj" else "",
+                confidentiality=Confidentiality.SECRET if index == 0 else "",  # one secret item among them
             )
         )
         index += 1
@@ -388,6 +394,7 @@ class _Prepared:
     plan: Plan
     timeline: _Timeline
     approver: str  # username of the leader who approves and closes
+    task: str
     fields: dict[str, Any]
 
     @property
@@ -408,6 +415,7 @@ class _Builder:
     now: datetime.datetime
     units: dict[str, Unit] = field(default_factory=dict)
     codes: dict[int, str] = field(default_factory=dict)
+    tasks: Counter[str] = field(default_factory=Counter)
     titles: Counter[str] = field(default_factory=Counter)
     created: int = 0
 
@@ -451,6 +459,10 @@ class _Builder:
         if earliest is not None and moment < earliest:
             moment = earliest + datetime.timedelta(minutes=self.rng.randint(5, 90))
         return min(moment, self.now)
+
+    def later(self, start: datetime.datetime, days: int) -> datetime.datetime:
+        """A moment in office hours `days` days after `start` (or soon after it), never in the future."""
+        return self.at(timezone.localdate(start) + datetime.timedelta(days=days), earliest=start)
 
     def timeline(self, plan: Plan, workdays_allowed: int) -> _Timeline:
         """The dates the item would have had, chosen before it is driven (the source date goes into the item)."""
@@ -496,8 +508,8 @@ class _Builder:
 
     # --- texts ---
 
-    def title(self, plan: Plan) -> tuple[str, str]:
-        """(the item's title, the task it names): a task met again gets a suffix such as "（回头看）"."""
+    def task(self, plan: Plan) -> str:
+        """The task the item names, from the lead unit's part of the catalogue, the least used first."""
         lead = self.units[plan.lead]
         if plan.lead in self.world.townships:
             templates, town = TOWNSHIP_TITLES, lead.short_name
@@ -507,14 +519,18 @@ class _Builder:
             town = (
                 co_towns[0] if co_towns else self.rng.choice(list(self.world.townships.values())).short_name
             )
-        used = [self.titles[template.format(town=town)] for template in templates]
+        used = [self.tasks[template.format(town=town)] for template in templates]
         fewest = min(used)
         template = self.rng.choice([t for t, n in zip(templates, used, strict=True) if n == fewest])
         task = template.format(town=town)
+        self.tasks[task] += 1
+        return task
+
+    def title(self, task: str) -> str:
+        """The item's title: a task met again (in date order) gets a suffix such as "（回头看）"."""
         repeats = self.titles[task]
         self.titles[task] += 1
-        suffix = REPEAT_SUFFIXES[(repeats - 1) % len(REPEAT_SUFFIXES)] if repeats else ""
-        return task + suffix, task
+        return task + (REPEAT_SUFFIXES[(repeats - 1) % len(REPEAT_SUFFIXES)] if repeats else "")
 
     def reference(self, source_type: str, day: datetime.date, title: str, plan: Plan) -> tuple[str, str, str]:
         """(source reference, basis of approval, the leader who approves)."""
@@ -599,7 +615,7 @@ class _Builder:
 
     def content(self, source_type: str, reference: str, title: str, plan: Plan) -> str:
         lead = self.units[plan.lead].short_name
-        opening = {
+        openings: dict[str, str] = {
             SourceType.LEADER_INSTRUCTION: f"{reference}：“请督查室跟踪督办，{lead}抓紧研究，拿出务实管用的措施。”",
             SourceType.MEETING_DECISION: f"{reference}明确，要{title}。",
             SourceType.WORK_REPORT_TASK: f"{reference}提出“{title}”，列为年度重点工作任务。",
@@ -610,7 +626,8 @@ class _Builder:
             SourceType.LEADER_ASSIGNMENT: f"{reference}：{title}，请督查室跟踪落实。",
             SourceType.INSPECTION_TOUR: f"{reference}：要{title}，切实解决群众急难愁盼问题。",
             SourceType.LIVELIHOOD_PROJECT: f"“{title}”列入{reference}，年内必须完成。",
-        }.get(source_type, f"{reference}：{title}。")
+        }
+        opening = openings.get(source_type, f"{reference}：{title}。")
         co = "、".join(self.units[code].short_name for code in plan.co)
         task = f"请{lead}牵头负责" + (f"，{co}配合" if co else "") + "，" + self.rng.choice(GOALS)
         return opening + task
@@ -619,11 +636,11 @@ class _Builder:
         picked = self.rng.sample(REQUIREMENTS, self.rng.randint(2, 4))
         return "\n".join(f"{index}. {text}。" for index, text in enumerate(picked, 1))
 
-    def progress_text(self) -> str:
+    def progress_text(self, title: str) -> str:
         rng = self.rng
-        return rng.choice(PROGRESS_TEXTS).format(
-            n=rng.randint(2, 12), m=rng.randint(1, 8), p=rng.randint(20, 85)
-        )
+        works = any(word in title for word in WORKS_WORDS)
+        texts = PROGRESS_TEXTS + WORKS_PROGRESS_TEXTS * 2 if works else PROGRESS_TEXTS
+        return rng.choice(texts).format(n=rng.randint(2, 12), m=rng.randint(1, 8), p=rng.randint(20, 85))
 
     def report_text(self, title: str) -> str:
         a, b, c = self.rng.sample(REPORT_POINTS, 3)
@@ -700,10 +717,9 @@ class _Builder:
         else:
             allowed = rng.choice([15, 15, 20, 30])
         t = self.timeline(plan, allowed)
-        title, task = self.title(plan)
+        task = self.task(plan)
         reference, basis, approver = self.reference(source_type, t.source, task, plan)
         fields = {
-            "title": title,
             "source_type": source_type,
             "lead_unit_id": self.units[plan.lead].pk,
             "content": self.content(source_type, reference, task, plan),
@@ -730,12 +746,14 @@ class _Builder:
                 else ProgressCycle.NONE
             ),
         }
-        return _Prepared(plan=plan, timeline=t, approver=approver, fields=fields)
+        return _Prepared(plan=plan, timeline=t, approver=approver, task=task, fields=fields)
 
     def build(self, prepared: _Prepared) -> Item:
         plan, t = prepared.plan, prepared.timeline
         approver = self.user(prepared.approver)
-        item = services.item_create(actor=self.user("office"), **prepared.fields)
+        item = services.item_create(
+            actor=self.user("office"), title=self.title(prepared.task), **prepared.fields
+        )
         self.created += 1
         self.drive(item, plan, approver, t)
         self.backdate(item, plan, t)
@@ -793,7 +811,7 @@ class _Builder:
         lead = self.worker(plan.lead)
         services.item_sign(item_id=pk, actor=self.signer(plan.lead))
         for _ in range(plan.progress):
-            services.item_progress(item_id=pk, actor=lead, text=self.progress_text())
+            services.item_progress(item_id=pk, actor=lead, text=self.progress_text(item.title))
         if plan.extension:
             assert t.due is not None
             services.item_extension_request(
@@ -908,7 +926,7 @@ class _Builder:
         if plan.child_status in (S.IN_PROGRESS, S.CLOSED):
             worker = self.worker(town)
             services.item_sign(item_id=child.pk, actor=self.signer(town))
-            services.item_progress(item_id=child.pk, actor=worker, text=self.progress_text())
+            services.item_progress(item_id=child.pk, actor=worker, text=self.progress_text(child.title))
         if plan.child_status == S.CLOSED:
             head, delegator_head = self.head(town), self.head(plan.lead)
             assert head is not None and delegator_head is not None
@@ -975,9 +993,10 @@ class _Builder:
             values: dict[str, object] = {"notified_at": assigned_at}
             signed_at = None
             if assignment.signed_at is not None:
-                # Most units sign within the day; now and then one signs days late (it counts against them).
-                delay = datetime.timedelta(hours=rng.choice([1, 2, 3, 5, 20, 26, 50, 75]))
-                signed_at = min(assigned_at + delay, completed_at or self.now, self.now)
+                # Most units sign the same day; now and then one signs days late (it counts against them).
+                signed_at = self.later(assigned_at, rng.choice([0, 0, 0, 0, 0, 1, 1, 2, 3]))
+                if completed_at is not None:
+                    signed_at = min(signed_at, completed_at)
                 values["signed_at"] = signed_at
             if assignment.reported_at is not None and completed_at is not None:
                 if assignment.is_lead:
@@ -995,9 +1014,7 @@ class _Builder:
             .values_list("signed_at", flat=True)
             .first()
         )
-        start = min(
-            (lead_signed or parent_assigned) + datetime.timedelta(hours=self.rng.randint(2, 48)), self.now
-        )
+        start = self.later(lead_signed or parent_assigned, self.rng.choice([0, 1, 2]))
         Item.objects.filter(pk=child.pk).update(
             created_at=start,
             assigned_at=start,
@@ -1009,7 +1026,7 @@ class _Builder:
         for assignment in child.assignments.all():
             values: dict[str, object] = {"notified_at": start}
             if assignment.signed_at is not None:
-                values["signed_at"] = min(start + datetime.timedelta(hours=self.rng.randint(1, 30)), self.now)
+                values["signed_at"] = self.later(start, self.rng.choice([0, 0, 1]))
             Assignment.objects.filter(pk=assignment.pk).update(**values)
 
 

@@ -177,6 +177,28 @@ def _signed_guard(item: Item, user: User) -> str | None:
     return None
 
 
+def _delegate_guard(item: Item, user: User) -> str | None:
+    """Signed for, and there is a unit below the user's to pass the work to (a township usually has none)."""
+    if code := _signed_guard(item, user):
+        return code
+    from django.db.models import Q
+
+    from ducha.orgs.models import LEVEL_RANK, Unit, UnitLevel
+
+    unit = user.unit
+    assert unit is not None
+    lower_levels = [level for level, rank in LEVEL_RANK.items() if rank > LEVEL_RANK[UnitLevel(unit.level)]]
+    below = (
+        Unit.objects.filter(is_active=True)
+        .exclude(pk=unit.pk)
+        .filter(
+            Q(path__startswith=unit.path)
+            | Q(level__in=lower_levels, government__path__startswith=item.government.path)
+        )
+    )
+    return None if below.exists() else codes.DELEGATE_TARGET_INVALID
+
+
 def pending_completion_report(item: Item) -> Any:
     from ducha.items.models import ReportKind, ReportStatus
 
@@ -227,6 +249,8 @@ def open_extension(item: Item) -> Any:
 
 
 def _extension_request_guard(item: Item, user: User) -> str | None:
+    if code := _signed_guard(item, user):
+        return code
     if open_extension(item) is not None:
         return codes.EXTENSION_PENDING
     if item.due_date is not None and timezone.localdate() > item.due_date:
@@ -261,6 +285,8 @@ def unresolved_dispute(item: Item) -> Any:
 def _dispute_escalate_guard(item: Item, user: User) -> str | None:
     from ducha.items.models import AssignmentRole
 
+    if code := _signed_guard(item, user):
+        return code
     if not any(assignment.role == AssignmentRole.CO for assignment in item.assignments.all()):
         return codes.NO_CO_UNITS
     if unresolved_dispute(item) is not None:
@@ -375,7 +401,7 @@ TRANSITIONS: dict[str, Transition] = {
             _office_or_leader_or_delegator,
             _extension_decide_guard,
         ),
-        Transition("delegate", _("Delegate"), _RUNNING, None, assigned_unit, _signed_guard),
+        Transition("delegate", _("Delegate"), _RUNNING, None, assigned_unit, _delegate_guard),
         Transition(
             "dispute_escalate",
             _("Escalate disagreement"),

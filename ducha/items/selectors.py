@@ -20,7 +20,8 @@ from django.db.models import Case, CharField, Exists, OuterRef, Prefetch, Q, Que
 from django.utils import timezone
 
 from ducha.audit.models import Event
-from ducha.common.errors import NotFound
+from ducha.common import error_codes as codes
+from ducha.common.errors import NotFound, ValidationFailed
 from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import Assignment, Attachment, Confidentiality, ExtensionRequest, Item, Light, Report
 from ducha.items.services import item_view_record
@@ -105,7 +106,11 @@ def item_list_for_user(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page:
-    """A page of the user's items, newest change first, paged by keyset on (updated_at, id) — never OFFSET."""
+    """A page of the user's items, newest first, paged by keyset on the id — never OFFSET. The id never changes,
+    so an item edited while someone pages through the list is neither skipped nor shown twice."""
+    unknown = set(status) - set(ItemStatus.values)
+    if unknown:
+        raise ValidationFailed(codes.INVALID_INPUT, fields={"status": codes.message_for(codes.INVALID_INPUT)})
     queryset = items_for_user(user)
     if status:
         queryset = queryset.filter(status__in=list(status))
@@ -116,28 +121,30 @@ def item_list_for_user(
     if keyword:
         queryset = queryset.filter(Q(title__icontains=keyword) | Q(number__icontains=keyword))
     if cursor:
-        updated_at, pk = decode_cursor(cursor)
-        queryset = queryset.filter(Q(updated_at__lt=updated_at) | Q(updated_at=updated_at, id__lt=pk))
-    rows = list(_with_related(queryset.order_by("-updated_at", "-id"))[: limit + 1])
+        queryset = queryset.filter(id__lt=decode_cursor(cursor))
+    rows = list(_with_related(queryset.order_by("-id"))[: limit + 1])
     next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return Page(items=rows[:limit], next_cursor=next_cursor)
 
 
 def encode_cursor(item: Item) -> str:
-    return f"{item.updated_at.isoformat()}_{item.pk}"
+    return str(item.pk)
 
 
-def decode_cursor(cursor: str) -> tuple[datetime.datetime, int]:
+def decode_cursor(cursor: str) -> int:
     try:
-        stamp, pk = cursor.rsplit("_", 1)
-        return datetime.datetime.fromisoformat(stamp), int(pk)
+        pk = int(cursor)
     except ValueError:
-        from ducha.common import error_codes
-        from ducha.common.errors import ValidationFailed
+        pk = 0
+    if not 1 <= pk <= MAX_ID:
+        raise ValidationFailed(codes.INVALID_INPUT, fields={"cursor": codes.message_for(codes.INVALID_INPUT)})
+    return pk
 
-        raise ValidationFailed(
-            error_codes.INVALID_INPUT, fields={"cursor": error_codes.message_for(error_codes.INVALID_INPUT)}
-        ) from None
+
+def record_secret_reads(items: Sequence[Item], user: User) -> None:
+    """Log a read of every secret item shown to `user` (a list page shows them too)."""
+    for item in items:
+        item_view_record(item=item, actor=user)
 
 
 def get_item_for_user(user: User, item_id: int, *, record_view: bool = True) -> Item:

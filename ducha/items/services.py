@@ -20,11 +20,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ducha.audit.models import EventType
 from ducha.audit.services import event_record
 from ducha.common import error_codes as codes
-from ducha.common.errors import NotFound, NotPermitted, ValidationFailed
+from ducha.common.errors import InvalidState, NotFound, NotPermitted, ValidationFailed
 from ducha.items import lifecycle
 from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import (
@@ -202,6 +203,10 @@ def _write_assignments(
             raise ValidationFailed(
                 codes.SHARE_RANGE, fields={"co_units": codes.message_for(codes.SHARE_RANGE)}
             )
+    if lead_unit_id == government.pk:
+        raise ValidationFailed(
+            codes.LEAD_IS_GOVERNMENT, fields={"lead_unit": codes.message_for(codes.LEAD_IS_GOVERNMENT)}
+        )
     _units_in_scope(government, [lead_unit_id], "lead_unit")
     _units_in_scope(government, co_ids, "co_units")
     Assignment.objects.filter(item=item).delete()
@@ -750,6 +755,7 @@ def item_archive(*, item_id: int, actor: User) -> Item:
 
 
 def _cancel_now(item: Item, actor: User, reason: str) -> None:
+    """Withdraw `item` and, with it, every open child delegated from it (their work is part of the parent's)."""
     old_status = item.status
     item.status = ItemStatus.CANCELLED
     item.cancel_reason = reason
@@ -762,6 +768,10 @@ def _cancel_now(item: Item, actor: User, reason: str) -> None:
         new={"status": item.status},
         comment=reason,
     )
+    for child in (
+        Item.objects.select_for_update().filter(parent=item).exclude(status__in=ItemStatus.finished())
+    ):
+        _cancel_now(child, actor, str(_("The parent item was withdrawn: %(reason)s") % {"reason": reason}))
 
 
 @transaction.atomic
@@ -1088,6 +1098,8 @@ def item_attachment_add(
     """Attach a file to an item (or one of its reports), within the size and type limits. Anyone who may act on
     the item may attach: the office, the leader, an assigned or delegating unit. Audit: item_attachment_added."""
     item = _lock(item_id)
+    if item.status in (ItemStatus.ARCHIVED, ItemStatus.CANCELLED):
+        raise InvalidState(codes.ITEM_FINISHED)
     if all(
         check(item, actor) is not None
         for check in (

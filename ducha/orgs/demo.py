@@ -3,8 +3,10 @@ tests speak of the same people a user meets on a fresh install (office, leader, 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from ducha.orgs.models import Role, Unit, UnitKind, UnitLevel, User
@@ -68,6 +70,12 @@ class DemoWorld:
         return self.users[username]
 
 
+@functools.cache
+def _password_hash() -> str:
+    # One hash for every demo account: hashing ~80 passwords one by one takes most of `ducha demo`'s time.
+    return make_password(DEMO_PASSWORD)
+
+
 def _person(
     users: dict[str, User],
     username: str,
@@ -81,7 +89,8 @@ def _person(
 ) -> None:
     users[username] = user_create(
         username=username,
-        password=DEMO_PASSWORD,
+        password=None,
+        password_hash=_password_hash(),
         unit=unit,
         roles=roles,
         full_name=full_name,
@@ -175,14 +184,11 @@ def demo_world_create() -> DemoWorld:
     _person(users, "cgz", townships["cgz"], [Role.HANDLER], "何静", "城关镇党政办科员")
     _person(users, "cgz_head", townships["cgz"], [Role.UNIT_HEAD], "郑强", "城关镇镇长")
     for code, unit in [*departments.items(), *townships.items()]:
-        _person(
-            users,
-            f"{code}_liaison",
-            unit,
-            [Role.LIAISON],
-            f"{unit.short_name or unit.name}联络员",
-            "督查联络员",
-        )
+        short = unit.short_name or unit.name
+        _person(users, f"{code}_liaison", unit, [Role.LIAISON], f"{short}联络员", "督查联络员")
+        if f"{code}_head" not in users:  # every unit has a head to check its completion reports
+            head_title = "镇长" if short.endswith("镇") else "乡长" if short.endswith("乡") else "主要负责人"
+            _person(users, f"{code}_head", unit, [Role.UNIT_HEAD], f"{short}{head_title}", head_title)
     return DemoWorld(
         city=city,
         city_office=city_office,

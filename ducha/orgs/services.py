@@ -65,6 +65,7 @@ def user_create(
     username: str,
     password: str | None,
     unit: Unit | None,
+    password_hash: str | None = None,
     roles: Iterable[str] = (),
     full_name: str = "",
     title: str = "",
@@ -83,6 +84,8 @@ def user_create(
     )
     if password:
         user.set_password(password)
+    elif password_hash:
+        user.password = password_hash
     else:
         user.set_unusable_password()
     user.save()

@@ -663,3 +663,76 @@ def test_attachment_refused_for_an_unrelated_unit(world):
         services.item_attachment_add(
             item_id=item.pk, actor=world.user("zjj"), upload=SimpleUploadedFile("a.pdf", b"%PDF")
         )
+
+
+# --- refusals found by the API contract tests ------------------------------------------------------------------
+
+
+def test_withdrawing_a_parent_withdraws_its_open_children(world):
+    parent = item_in(world, ItemStatus.IN_PROGRESS)
+    child = services.item_delegate(
+        item_id=parent.pk, actor=world.user("fgw"), unit_id=world.townships["cgz"].pk
+    )
+    services.item_cancel(item_id=parent.pk, actor=world.user("leader"), reason="任务调整")
+    child.refresh_from_db()
+    assert child.status == ItemStatus.CANCELLED
+    assert "任务调整" in child.cancel_reason
+    assert Event.objects.filter(subject_id=child.pk, event_type="item_cancelled").count() == 1
+
+
+def test_nothing_can_be_attached_to_an_archived_item(world):
+    item = item_in(world, ItemStatus.ARCHIVED)
+    with pytest.raises(InvalidState) as refused:
+        services.item_attachment_add(
+            item_id=item.pk, actor=world.user("office"), upload=SimpleUploadedFile("a.pdf", b"%PDF")
+        )
+    assert refused.value.code == codes.ITEM_FINISHED
+    assert not item.attachments.exists()
+
+
+def test_the_government_itself_cannot_be_the_lead_unit(world):
+    with pytest.raises(ValidationFailed) as refused:
+        services.item_create(
+            actor=world.user("office"), title="交给县政府", source_type="other", lead_unit_id=world.county.pk
+        )
+    assert refused.value.code == codes.LEAD_IS_GOVERNMENT
+    # the office may handle an item itself
+    item = services.item_create(
+        actor=world.user("office"),
+        title="督查室自办",
+        source_type="other",
+        lead_unit_id=world.supervision_office.pk,
+    )
+    assert item.assignments.get().unit == world.supervision_office
+
+
+def test_a_township_with_no_unit_below_is_not_offered_delegation(world):
+    from ducha.items.lifecycle import available_actions
+
+    parent = item_in(world, ItemStatus.IN_PROGRESS)
+    child = services.item_delegate(
+        item_id=parent.pk, actor=world.user("fgw"), unit_id=world.townships["cgz"].pk
+    )
+    services.item_sign(item_id=child.pk, actor=world.user("cgz"))
+    child.refresh_from_db()
+    actions = {t.action for t in available_actions(child, world.user("cgz"))}
+    assert "delegate" not in actions and "progress" in actions
+    with pytest.raises(InvalidState) as refused:
+        services.item_delegate(item_id=child.pk, actor=world.user("cgz"), unit_id=world.townships["dhz"].pk)
+    assert refused.value.code == codes.DELEGATE_TARGET_INVALID
+
+
+def test_extension_and_disagreement_wait_until_the_lead_unit_signed(world):
+    item = item_in(world, ItemStatus.ASSIGNED)
+    for call in (
+        lambda: services.item_extension_request(
+            item_id=item.pk,
+            actor=world.user("fgw"),
+            reason="x",
+            proposed_due_date=item.due_date + datetime.timedelta(days=3),
+        ),
+        lambda: services.item_dispute_escalate(item_id=item.pk, actor=world.user("fgw"), description="x"),
+    ):
+        with pytest.raises(InvalidState) as refused:
+            call()
+        assert refused.value.code == codes.NOT_SIGNED

@@ -51,12 +51,16 @@ def expected(action: str, status: str, user: str):
         "review": (office, {S.UNDER_REVIEW}, S.ACCEPTED),
         "close": (leader, {S.ACCEPTED}, S.CLOSED),
         "archive": (office, {S.CLOSED}, S.ARCHIVED),
-        "extension_request": (in_lead, RUNNING, None),
-        "dispute_escalate": (in_lead, RUNNING, None),
     }
     if action in simple:
         allowed_user, statuses, result = simple[action]
         return only(allowed_user, statuses, result)
+    if action in ("extension_request", "dispute_escalate"):
+        if not in_lead:
+            return 403
+        if status not in RUNNING:
+            return 409
+        return ("ok", status) if status == S.IN_PROGRESS else 409  # the lead unit must have signed first
     if action == "sign":
         if not unit_user:
             return 403

@@ -62,8 +62,8 @@ def test_item_page_shows_the_actions_the_user_may_take(browser, world):
     response = browser("fgw").get(f"/items/{item.pk}/")
     assert item.title in response.content.decode()
     labels = [str(action.label) for action in response.context["actions"]]
-    # what waits on the lead unit's handler now: sign for it, or ask for more time / raise a disagreement
-    assert labels == ["签收", "申请延期", "上报分歧"]
+    # before signing, signing is the one thing waiting on the lead unit
+    assert labels == ["签收"]
 
 
 def test_item_page_out_of_scope_is_not_found(browser, world):
