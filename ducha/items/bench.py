@@ -1,0 +1,164 @@
+"""Benchmarks over a large dataset (see `ducha gendata`): server time of the pages users wait on, the Excel
+export's time and peak memory, and Django's admin changelist over the same table for comparison.
+
+Pages are measured in-process through Django's test client (the full middleware and view stack, no network), as
+the provincial benchmark account from `ducha gendata`, which sees every item. Each figure is the p50 and p95 of
+several runs after one warm-up run.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from ducha.items.models import Item
+from ducha.orgs.models import User
+
+NEXT_LINK = re.compile(r'href="([^"]*cursor=[^"]*)"')
+
+
+@dataclass
+class Figure:
+    name: str
+    p50_ms: float
+    p95_ms: float
+    queries: int
+    note: str = ""
+
+
+def _percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def measure(name: str, fetch: Callable[[], object], *, runs: int, note: str = "") -> Figure:
+    fetch()  # warm-up: connections, caches, the calendar
+    samples = []
+    queries = 0
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = fetch()
+            samples.append((time.perf_counter() - started) * 1000)
+        status = getattr(response, "status_code", 200)
+        if status != 200:
+            raise RuntimeError(f"{name}: HTTP {status}")
+        queries = len(captured)
+    return Figure(name, statistics.median(samples), _percentile(samples, 0.95), queries, note)
+
+
+def bench_user(prefix: str = "bench_office_") -> User:
+    user = User.objects.filter(username__startswith=prefix).order_by("-id").first()
+    if user is None:
+        raise RuntimeError("No benchmark account: run `ducha gendata --items N` first.")
+    return user
+
+
+def _admin_client() -> Client:
+    admin, _created = User.objects.get_or_create(
+        username="bench_admin", defaults={"is_staff": True, "is_superuser": True, "full_name": "bench_admin"}
+    )
+    client = Client()
+    client.force_login(admin)
+    return client
+
+
+def _deep_url(client: Client, url: str, pages: int) -> str:
+    """Follow the page's "next" link `pages` times (keyset cursors are opaque) and return that URL."""
+    for _ in range(pages):
+        content = client.get(url).content.decode()
+        links = NEXT_LINK.findall(content)
+        if not links:
+            break
+        url = html.unescape(links[-1])
+        if not url.startswith("/"):
+            url = "/ledger/" + url
+    return url
+
+
+def run_pages(*, runs: int = 20, deep_pages: int = 100) -> list[Figure]:
+    client = Client()
+    client.force_login(bench_user())
+    figures = [
+        measure("ledger, first page", lambda: client.get("/ledger/"), runs=runs),
+        measure(
+            "ledger, first page, status + light filter",
+            lambda: client.get("/ledger/?status=in_progress&light=red"),
+            runs=runs,
+        ),
+        measure("ledger, first page, keyword", lambda: client.get("/ledger/?q=老旧小区"), runs=runs),
+        measure("ledger, sorted by deadline", lambda: client.get("/ledger/?sort=due_date"), runs=runs),
+    ]
+    deep = _deep_url(client, "/ledger/", deep_pages)
+    figures.append(measure(f"ledger, page {deep_pages + 1} (keyset)", lambda: client.get(deep), runs=runs))
+    ids = list(Item.objects.order_by("?").values_list("id", flat=True)[: runs + 1])
+    iterator = iter(ids * 2)
+    figures.append(measure("item page", lambda: client.get(f"/items/{next(iterator)}/"), runs=runs))
+    figures.append(measure("dashboard (this year)", lambda: client.get("/dashboard/"), runs=runs))
+    admin = _admin_client()
+    figures.append(
+        measure(
+            "Django admin changelist (same table)",
+            lambda: admin.get("/admin/items/item/"),
+            runs=max(3, runs // 4),
+        )
+    )
+    figures.append(
+        measure(
+            "Django admin changelist, status filter",
+            lambda: admin.get("/admin/items/item/?status__exact=in_progress"),
+            runs=max(3, runs // 4),
+        )
+    )
+    return figures
+
+
+EXPORT_CHILD = r"""
+import os, resource, sys, time
+import django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ducha.config.settings")
+django.setup()
+from django.test import Client
+from ducha.items.bench import bench_user
+client = Client()
+client.force_login(bench_user())
+started = time.perf_counter()
+response = client.get(sys.argv[1])
+size = 0
+for chunk in response.streaming_content if response.streaming else [response.content]:
+    size += len(chunk)
+elapsed = time.perf_counter() - started
+peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(f"{response.status_code} {size} {elapsed:.2f} {peak_kib}")
+"""
+
+
+def run_export(url: str = "/ledger/export.xlsx") -> tuple[int, int, float, float]:
+    """Export in a fresh process and report (HTTP status, bytes, seconds, peak RSS in MB) of that process."""
+    output = subprocess.run(
+        [sys.executable, "-c", EXPORT_CHILD, url],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=os.environ.copy(),
+    ).stdout.split()
+    status, size, seconds, peak_kib = int(output[0]), int(output[1]), float(output[2]), int(output[3])
+    return status, size, seconds, peak_kib / 1024
+
+
+def table(figures: list[Figure]) -> str:
+    lines = ["| measurement | p50 ms | p95 ms | queries |", "| --- | ---: | ---: | ---: |"]
+    lines += [f"| {f.name} | {f.p50_ms:.1f} | {f.p95_ms:.1f} | {f.queries} |" for f in figures]
+    return "\n".join(lines)
