@@ -32,10 +32,15 @@ messages: $(STAMP)
 		echo "注意：未找到 msgfmt（gettext），界面将显示英文原文。Debian: apt-get install gettext"; \
 	fi
 
+# The embedded setup: the web server, a task worker on the same database (django-tasks-db) and the scheduler that
+# runs the reminder sweep every few minutes; the two helpers stop when the web server does.
 run: install
 	@mkdir -p var
 	$(BIN)/ducha migrate --noinput -v0
 	$(BIN)/ducha demo
+	@$(BIN)/ducha db_worker --interval 2 --no-reload & worker=$$!; \
+	$(BIN)/ducha scheduler & scheduler=$$!; \
+	trap 'kill $$worker $$scheduler 2>/dev/null; wait $$worker $$scheduler 2>/dev/null' EXIT; \
 	$(BIN)/ducha runserver $(HOST):$(PORT)
 
 # Browser tests drive Debian's Chromium (never a downloaded browser). As root we install it; otherwise those

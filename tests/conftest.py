@@ -39,6 +39,8 @@ def _fresh_calendar_cache() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _media_root(tmp_path, settings) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Counted live in tests: the in-memory cache outlives each test's rolled-back data.
+    settings.DUCHA_DASHBOARD_CACHE_SECONDS = 0
 
 
 @pytest.fixture

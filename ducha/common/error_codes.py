@@ -55,6 +55,47 @@ CSRF_FAILED = "csrf_failed"
 ITEM_FINISHED = "item_finished"
 LEAD_IS_GOVERNMENT = "lead_unit_is_the_government"
 
+# Inspections (督查活动)
+INSPECTION_TOPIC_REQUIRED = "inspection_topic_required"
+INSPECTION_WINDOW_INVALID = "inspection_window_invalid"
+INSPECTION_TARGETS_REQUIRED = "inspection_targets_required"
+INSPECTION_TARGET_INVALID = "inspection_target_invalid"
+INSPECTION_LEAD_UNIT_INVALID = "inspection_lead_unit_invalid"
+INSPECTION_PLAN_INCOMPLETE = "inspection_plan_incomplete"
+INSPECTION_TEAM_LEADER_REQUIRED = "inspection_team_leader_required"
+INSPECTION_TEAM_NOT_TRAINED = "inspection_team_not_trained"
+INSPECTION_TEAM_MEMBER_INVALID = "inspection_team_member_invalid"
+INSPECTION_PLAN_ENTRY_REQUIRED = "inspection_plan_entry_required"
+INSPECTION_PLAN_ENTRY_INVALID = "inspection_plan_entry_invalid"
+OUT_OF_PLAN_REASON_REQUIRED = "out_of_plan_reason_required"
+DESIGNATION_REQUIRED = "designation_required"
+DESIGNATION_INVALID = "designation_invalid"
+INSPECTION_OVERLAP = "inspection_overlap"
+AMENDMENT_PENDING = "amendment_pending"
+NO_PENDING_AMENDMENT = "no_pending_amendment"
+AMENDMENT_EMPTY = "amendment_empty"
+FINDING_TARGET_INVALID = "finding_target_invalid"
+FINDING_DUE_DATE_REQUIRED = "finding_due_date_required"
+FINDING_NOT_FOUND = "finding_not_found"
+CONCLUSION_EXISTS = "conclusion_exists"
+CONCLUSION_TEXT_REQUIRED = "conclusion_text_required"
+OBJECTION_WINDOW_CLOSED = "objection_window_closed"
+REVIEWERS_REQUIRED = "reviewers_required"
+REVIEWER_TOOK_PART = "reviewer_took_part"
+REVIEWER_INVALID = "reviewer_invalid"
+NOT_A_REVIEWER = "not_a_reviewer"
+REVIEW_OUTCOME_TEXT_REQUIRED = "review_outcome_text_required"
+RECTIFICATION_MILESTONES_REQUIRED = "rectification_milestones_required"
+VERIFICATION_NOTE_REQUIRED = "verification_note_required"
+INSPECTION_OPEN_WORK = "inspection_open_work"
+INSPECTION_CANCEL_NEEDS_LEADER = "inspection_cancel_needs_leader"
+ANNUAL_PLAN_EXISTS = "annual_plan_exists"
+ANNUAL_PLAN_NOT_FOUND = "annual_plan_not_found"
+ANNUAL_PLAN_UNDECIDED = "annual_plan_undecided_proposals"
+PLAN_PROPOSAL_DECISION_INVALID = "plan_proposal_decision_invalid"
+BURDEN_PERIOD_INVALID = "burden_period_invalid"
+EVIDENCE_FILE_REQUIRED = "evidence_file_required"
+
 MESSAGES: dict[str, Any] = {
     NOT_FOUND: _("The requested record does not exist or you may not see it."),
     NOT_AUTHENTICATED: _("Please sign in first."),
@@ -102,7 +143,69 @@ MESSAGES: dict[str, Any] = {
     NO_GOVERNMENT: _("Your unit does not belong to any government."),
     CSRF_FAILED: _("The page has expired; please reload it and try again."),
     ITEM_FINISHED: _("The item is archived or withdrawn; nothing more can be added to it."),
-    LEAD_IS_GOVERNMENT: _("Assign the item to a department, a township or the office, not to the government itself."),
+    LEAD_IS_GOVERNMENT: _(
+        "Assign the item to a department, a township or the office, not to the government itself."
+    ),
+    INSPECTION_TOPIC_REQUIRED: _("Please enter the inspection's topic."),
+    INSPECTION_WINDOW_INVALID: _("The window must start on or before its end."),
+    INSPECTION_TARGETS_REQUIRED: _("Please choose at least one unit to inspect."),
+    INSPECTION_TARGET_INVALID: _("A target must be a unit under this government other than the lead unit."),
+    INSPECTION_LEAD_UNIT_INVALID: _(
+        "The lead unit must be this government's office or one of its departments."
+    ),
+    INSPECTION_PLAN_INCOMPLETE: _(
+        "The inspection plan needs its content, targets, scope, method and schedule."
+    ),
+    INSPECTION_TEAM_LEADER_REQUIRED: _("The inspection team needs a leader."),
+    INSPECTION_TEAM_NOT_TRAINED: _("Every team member must be trained before fieldwork starts."),
+    INSPECTION_TEAM_MEMBER_INVALID: _("This person cannot be on the team: give a name, and no one twice."),
+    INSPECTION_PLAN_ENTRY_REQUIRED: _(
+        "An inspection in the plan must name its entry in the approved annual plan; otherwise mark it as "
+        "outside the plan and give the reason."
+    ),
+    INSPECTION_PLAN_ENTRY_INVALID: _("This entry is not an accepted entry of an approved annual plan."),
+    OUT_OF_PLAN_REASON_REQUIRED: _(
+        "An inspection outside the annual plan needs a reason for approval and filing."
+    ),
+    DESIGNATION_REQUIRED: _(
+        "A department may only inspect where the government designated it for this matter, scope and period."
+    ),
+    DESIGNATION_INVALID: _("A designation names one of the government's departments and a valid period."),
+    INSPECTION_OVERLAP: _(
+        "Another inspection already covers the same target at the same time or on a similar topic."
+    ),
+    AMENDMENT_PENDING: _("A change of the plan is already waiting for approval."),
+    NO_PENDING_AMENDMENT: _("There is no change of the plan waiting for approval."),
+    AMENDMENT_EMPTY: _("The change does not change anything."),
+    FINDING_TARGET_INVALID: _("A finding must concern one of the inspection's targets."),
+    FINDING_DUE_DATE_REQUIRED: _(
+        "Rectification by a deadline or over the long term needs a future due date."
+    ),
+    FINDING_NOT_FOUND: _("The finding does not belong to this inspection."),
+    CONCLUSION_EXISTS: _("This target already has a conclusion."),
+    CONCLUSION_TEXT_REQUIRED: _("A conclusion needs its facts and its judgement."),
+    OBJECTION_WINDOW_CLOSED: _("The 30 days for an objection have passed."),
+    REVIEWERS_REQUIRED: _("Please choose at least one reviewer."),
+    REVIEWER_TOOK_PART: _("People who took part in the conclusion cannot review it."),
+    REVIEWER_INVALID: _("A reviewer must be supervision staff or a leader of this government."),
+    NOT_A_REVIEWER: _("Only an assigned reviewer may decide this review."),
+    REVIEW_OUTCOME_TEXT_REQUIRED: _("Please give the decision and, for a change, the changed judgement."),
+    RECTIFICATION_MILESTONES_REQUIRED: _(
+        "Long-term rectification needs milestones, none after the due date."
+    ),
+    VERIFICATION_NOTE_REQUIRED: _("Please record how the rectification was verified and what was found."),
+    INSPECTION_OPEN_WORK: _(
+        "Conclusions, reviews, rectifications or proposals of this inspection are still open."
+    ),
+    INSPECTION_CANCEL_NEEDS_LEADER: _("Once approved, only the leader may withdraw an inspection."),
+    ANNUAL_PLAN_EXISTS: _("This year's plan already exists."),
+    ANNUAL_PLAN_NOT_FOUND: _("There is no annual plan for this year."),
+    ANNUAL_PLAN_UNDECIDED: _("Every proposal must be accepted, merged or cut first."),
+    PLAN_PROPOSAL_DECISION_INVALID: _(
+        "A proposal is merged into another accepted proposal of the same plan."
+    ),
+    BURDEN_PERIOD_INVALID: _("The period is a year (2026), a quarter (2026-Q1) or a month (2026-03)."),
+    EVIDENCE_FILE_REQUIRED: _("Please choose a file."),
 }
 
 

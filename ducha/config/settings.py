@@ -8,6 +8,15 @@ Variables (all optional on a development machine):
   DUCHA_TIME_ZONE       default Asia/Shanghai
   DUCHA_MEDIA_ROOT      upload storage folder (default <var>/media)
   DUCHA_VAR_DIR         where the embedded database, uploads and static files live (default ./var)
+Background work and notifications (see docs/deployment.md):
+  DUCHA_TASKS_BACKEND   db (default: django-tasks-db on the same database, worker `ducha db_worker`),
+                        rq (Redis, worker `ducha rqworker default --job-class django_tasks_rq.Job`) or immediate
+  DUCHA_REDIS_URL       default redis://127.0.0.1:6379/0 (for rq)
+  EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL, EMAIL_TIMEOUT,
+  DEFAULT_FROM_EMAIL, EMAIL_BACKEND (default: SMTP when EMAIL_HOST is set, else the console)
+  DUCHA_SMS_GATEWAY_URL, DUCHA_SMS_GATEWAY_TOKEN   SMS gateway adapter (JSON POST {phone, text})
+  DUCHA_WEBHOOK_URL, DUCHA_WEBHOOK_STYLE            default group robot (wecom|dingtalk) besides those in the admin
+  DUCHA_SITE_URL        the address put in messages' links (default http://127.0.0.1:8000)
 """
 
 from __future__ import annotations
@@ -54,6 +63,9 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs page's assets locally (no CDN)
     "django_htmx",
     "js_lib_htmx",  # htmx 2, served from the package's static files
+    "django_tasks",
+    "django_tasks_db",
+    "django_rq",
     "ducha.common",
     "ducha.orgs",
     "ducha.workcalendar",
@@ -90,6 +102,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "ducha.reminders.context_processors.inbox",
             ],
         },
     },
@@ -112,6 +125,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Covering indexes (INCLUDE) serve PostgreSQL, the production database; SQLite builds them without the extra
+# columns, which is fine for the embedded default.
+SILENCED_SYSTEM_CHECKS = ["models.W039", "models.W040"]
 AUTH_USER_MODEL = "orgs.User"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -168,6 +184,8 @@ LOGGING = {
 DUCHA_ITEM_NUMBER_PATTERN = os.environ.get("DUCHA_ITEM_NUMBER_PATTERN", "督〔{year}〕{seq}号")
 # Deadline when neither a date nor a working-day count is given and no DeadlineRule matches (002 art. 7(2)).
 DUCHA_DEFAULT_DEADLINE_WORKDAYS = int(os.environ.get("DUCHA_DEFAULT_DEADLINE_WORKDAYS", "15"))
+# The dashboard's figures are cached per user this long (seconds; 0 = always counted live).
+DUCHA_DASHBOARD_CACHE_SECONDS = int(os.environ.get("DUCHA_DASHBOARD_CACHE_SECONDS", "300"))
 # Yellow light this many working days before the due date.
 DUCHA_YELLOW_WORKDAYS = int(os.environ.get("DUCHA_YELLOW_WORKDAYS", "3"))
 # Attachments on reports and decisions.
@@ -175,3 +193,52 @@ DUCHA_ATTACHMENT_MAX_BYTES = int(os.environ.get("DUCHA_ATTACHMENT_MAX_BYTES", st
 DUCHA_ATTACHMENT_EXTENSIONS = env_list(
     "DUCHA_ATTACHMENT_EXTENSIONS", "pdf,doc,docx,xls,xlsx,wps,et,ofd,txt,jpg,jpeg,png,zip"
 )
+
+# --- Background tasks, reminders and notifications ------------------------------------------------------------
+# The same task code runs on every backend; only this setting changes (docs/deployment.md).
+DUCHA_TASKS_BACKEND = os.environ.get("DUCHA_TASKS_BACKEND", "db").strip().lower()
+DUCHA_REDIS_URL = os.environ.get("DUCHA_REDIS_URL", "redis://127.0.0.1:6379/0")
+_TASK_BACKENDS = {
+    "db": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+if DUCHA_TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"DUCHA_TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}.")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[DUCHA_TASKS_BACKEND], "QUEUES": ["default"]}}
+RQ_QUEUES = {"default": {"URL": DUCHA_REDIS_URL, "DEFAULT_TIMEOUT": 300}}
+
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ducha@localhost")
+
+# Links in messages point here.
+DUCHA_SITE_URL = os.environ.get("DUCHA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Reminders go out on working days during these office hours (one due on a rest day, at night or before the start
+# waits for the next working day's start); "working hours" (not signed for) count inside them.
+DUCHA_REMINDER_OFFICE_HOURS = os.environ.get("DUCHA_REMINDER_OFFICE_HOURS", "09:00-17:00")
+# How many earlier working days a sweep still catches up on when earlier sweeps were missed.
+DUCHA_REMINDER_CATCHUP_WORKDAYS = int(os.environ.get("DUCHA_REMINDER_CATCHUP_WORKDAYS", "1"))
+# How often `ducha scheduler` runs the sweep.
+DUCHA_SWEEP_INTERVAL_SECONDS = int(os.environ.get("DUCHA_SWEEP_INTERVAL_SECONDS", "300"))
+# Channels a user has until they choose (the inbox is always on).
+DUCHA_NOTIFY_DEFAULT_CHANNELS = env_list("DUCHA_NOTIFY_DEFAULT_CHANNELS", "email")
+# Delivery retries: attempts in all, and the first wait (doubled after each failure).
+DUCHA_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DUCHA_DELIVERY_MAX_ATTEMPTS", "5"))
+DUCHA_DELIVERY_BACKOFF_SECONDS = int(os.environ.get("DUCHA_DELIVERY_BACKOFF_SECONDS", "60"))
+DUCHA_NOTIFY_TIMEOUT_SECONDS = float(os.environ.get("DUCHA_NOTIFY_TIMEOUT_SECONDS", "10"))
+DUCHA_SMS_GATEWAY_URL = os.environ.get("DUCHA_SMS_GATEWAY_URL", "")
+DUCHA_SMS_GATEWAY_TOKEN = os.environ.get("DUCHA_SMS_GATEWAY_TOKEN", "")
+DUCHA_WEBHOOK_URL = os.environ.get("DUCHA_WEBHOOK_URL", "")
+DUCHA_WEBHOOK_STYLE = os.environ.get("DUCHA_WEBHOOK_STYLE", "wecom")

@@ -189,6 +189,14 @@ class Item(BaseModel):
             models.Index(fields=["status", "warn_date", "due_date"], name="item_status_light_idx"),
             models.Index(fields=["-updated_at", "-id"], name="item_updated_idx"),
             models.Index(fields=["number"], name="item_number_idx"),
+            # The reminder sweep selects running items by due date.
+            models.Index(fields=["status", "due_date"], name="item_status_due_idx"),
+            # The dashboard counts a government's items of a year without touching the table (PostgreSQL).
+            models.Index(
+                fields=["government", "assigned_at"],
+                include=["completed_at", "status", "source_type", "due_date", "warn_date", "confidentiality"],
+                name="item_gov_assigned_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -260,7 +268,10 @@ class Assignment(BaseModel):
         constraints = [
             models.UniqueConstraint(fields=["item", "unit"], name="assignment_unique_unit_per_item"),
             models.UniqueConstraint(
-                fields=["item"], condition=Q(role="lead"), name="assignment_one_lead_per_item"
+                fields=["item"],
+                condition=Q(role="lead"),
+                include=["unit"],
+                name="assignment_one_lead_per_item",
             ),
             models.CheckConstraint(
                 condition=Q(share__isnull=True) | Q(share__lte=100), name="assignment_share_at_most_100"
@@ -327,7 +338,11 @@ class Report(BaseModel):
     class Meta:
         verbose_name = _("report")
         verbose_name_plural = _("reports")
-        indexes = [models.Index(fields=["item", "kind", "created_at"], name="report_item_kind_idx")]
+        indexes = [
+            models.Index(fields=["item", "kind", "created_at"], name="report_item_kind_idx"),
+            # Reminders find reports waiting for a decision.
+            models.Index(fields=["kind", "status", "created_at"], name="report_kind_status_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
@@ -558,3 +573,27 @@ class DeadlineRule(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.source_type or '*'} / {self.urgency or '*'}: {self.workdays}"
+
+
+class SavedFilter(BaseModel):
+    """A user's named ledger filter: the canonical query string of the ledger page (without the cursor)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="saved_filters",
+    )
+    name = models.CharField(_("name"), max_length=50)
+    query = models.CharField(_("query"), max_length=2000, blank=True)
+
+    class Meta:
+        verbose_name = _("saved filter")
+        verbose_name_plural = _("saved filters")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="savedfilter_unique_name_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

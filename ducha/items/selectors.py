@@ -25,7 +25,7 @@ from ducha.common.errors import NotFound, ValidationFailed
 from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import Assignment, Attachment, Confidentiality, ExtensionRequest, Item, Light, Report
 from ducha.items.services import item_view_record
-from ducha.orgs.models import Role, User
+from ducha.orgs.models import Role, Unit, UnitKind, User
 
 UNIT_ROLES = (Role.UNIT_HEAD, Role.LIAISON, Role.HANDLER)
 MAX_ID = 2**63 - 1  # ids are 64-bit; a larger one cannot exist
@@ -40,7 +40,7 @@ def scope_q(user: User) -> Q:
     visible = nothing
     if user.has_role(Role.OFFICE, Role.LEADER) and unit.government is not None:
         government = unit.government
-        visible |= Q(government__path__startswith=government.path) & (
+        visible |= Q(government_id__in=governments_under(user)) & (
             ~Q(confidentiality=Confidentiality.SECRET) | Q(government_id=government.pk)
         )
     if user.has_role(*UNIT_ROLES):
@@ -55,6 +55,23 @@ def scope_q(user: User) -> Q:
             | (Q(confidentiality=Confidentiality.SECRET) & (own_unit | Q(delegating_unit_id=unit.pk)))
         )
     return visible
+
+
+def governments_under(user: User) -> list[int]:
+    """Ids of the user's government and every government below it, fetched once per user object.
+
+    An explicit id list (instead of a join on the unit path) lets the planner use the items' government indexes;
+    even a province has only a few thousand governments."""
+    cached = getattr(user, "_governments_under", None)
+    if cached is None:
+        assert user.unit is not None and user.unit.government is not None
+        cached = list(
+            Unit.objects.filter(
+                path__startswith=user.unit.government.path, kind=UnitKind.GOVERNMENT
+            ).values_list("id", flat=True)
+        )
+        user._governments_under = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def light_expression(today: datetime.date) -> Case:

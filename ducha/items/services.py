@@ -513,6 +513,9 @@ def item_assign(
             "units": [a.unit_id for a in item.assignments.all()],
         },
     )
+    from ducha.reminders.services import notice_send
+
+    transaction.on_commit(lambda: notice_send(event="assigned", item_id=item.pk), robust=True)
     return item
 
 
@@ -600,6 +603,11 @@ def item_report(*, item_id: int, actor: User, text: str) -> Report:
         status=ReportStatus.PENDING_HEAD,
     )
     _record(item, EventType.ITEM_REPORTED, actor, new={"report": report.pk}, comment=text)
+    from ducha.reminders.services import notice_send
+
+    transaction.on_commit(
+        lambda: notice_send(event="report_filed", item_id=item.pk, object_id=report.pk), robust=True
+    )
     return report
 
 
@@ -629,6 +637,11 @@ def item_report_approve(*, item_id: int, actor: User, comment: str = "") -> Repo
         old={"status": ItemStatus.IN_PROGRESS},
         new={"status": item.status, "report": report.pk},
         comment=comment,
+    )
+    from ducha.reminders.services import notice_send
+
+    transaction.on_commit(
+        lambda: notice_send(event="report_submitted", item_id=item.pk, object_id=report.pk), robust=True
     )
     return report
 
@@ -863,6 +876,11 @@ def item_extension_request(
         },
         comment=reason,
     )
+    from ducha.reminders.services import notice_send
+
+    transaction.on_commit(
+        lambda: notice_send(event="extension", item_id=item.pk, object_id=extension.pk), robust=True
+    )
     return extension
 
 
@@ -894,6 +912,11 @@ def item_extension_decide(
         extension.save(update_fields=["status", "office_decided_by", "decision_comment", "updated_at"])
         _record(
             item, EventType.ITEM_EXTENSION_ENDORSED, actor, new={"extension": extension.pk}, comment=comment
+        )
+        from ducha.reminders.services import notice_send
+
+        transaction.on_commit(
+            lambda: notice_send(event="extension", item_id=item.pk, object_id=extension.pk), robust=True
         )
         return extension
     extension.decided_by = actor
@@ -1039,6 +1062,9 @@ def item_delegate(
         actor,
         new={"parent": parent.pk, "unit": target.pk, "due_date": child.due_date.isoformat()},
     )
+    from ducha.reminders.services import notice_send
+
+    transaction.on_commit(lambda: notice_send(event="assigned", item_id=child.pk), robust=True)
     return child
 
 

@@ -14,7 +14,9 @@ from tests.helpers import item_in
 def test_lead_sees_the_co_units_progress_beside_its_own(world, api):
     item = item_in(world, ItemStatus.IN_PROGRESS)
     services.item_sign(item_id=item.pk, actor=world.user("jyj"))
-    services.item_progress(item_id=item.pk, actor=world.user("jyj"), text="教育局：校舍排查完毕", is_final=True)
+    services.item_progress(
+        item_id=item.pk, actor=world.user("jyj"), text="教育局：校舍排查完毕", is_final=True
+    )
     services.item_progress(item_id=item.pk, actor=world.user("fgw"), text="发改局：方案已印发")
     response = api("fgw").get(f"/items/{item.pk}/reports")
     assert response.status_code == 200
@@ -29,12 +31,16 @@ def test_extension_history_keeps_both_dates(world, api):
     item = item_in(world, ItemStatus.IN_PROGRESS)
     old_due = item.due_date
     new_due = old_due + datetime.timedelta(days=10)
-    services.item_extension_request(item_id=item.pk, actor=world.user("fgw"), reason="雨季",
-                                    proposed_due_date=new_due)
+    services.item_extension_request(
+        item_id=item.pk, actor=world.user("fgw"), reason="雨季", proposed_due_date=new_due
+    )
     services.item_extension_decide(item_id=item.pk, actor=world.user("office"), grant=True, comment="同意")
     [row] = api("office").get(f"/items/{item.pk}/extensions").json()
     assert (row["status"], row["old_due_date"], row["granted_due_date"], row["decision_comment"]) == (
-        "granted", old_due.isoformat(), new_due.isoformat(), "同意"
+        "granted",
+        old_due.isoformat(),
+        new_due.isoformat(),
+        "同意",
     )
 
 

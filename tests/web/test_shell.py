@@ -50,8 +50,12 @@ def test_home_lists_only_the_users_items(browser, world):
     mine = item_in(world, ItemStatus.ASSIGNED, title="发改局的事项")
     from ducha.items import services
 
-    other = services.item_create(actor=world.user("office"), title="住建局的事项", source_type="other",
-                                 lead_unit_id=world.departments["zjj"].pk)
+    other = services.item_create(
+        actor=world.user("office"),
+        title="住建局的事项",
+        source_type="other",
+        lead_unit_id=world.departments["zjj"].pk,
+    )
     html = browser("fgw").get("/").content.decode()
     assert mine.title in html and mine.number in html
     assert other.title not in html

@@ -1,0 +1,612 @@
+"""The inspection lifecycle as data: statuses, and one table of actions per kind of record — the inspection itself,
+the annual plan, a conclusion, a review request, a rectification and a result proposal — with where each action
+starts, where it leads, who may take it and what else must hold.
+
+`refusal(action, subject, user)` says why an action is refused (a DomainError with a stable code) or returns None;
+services call it after locking the row, and the pages list `available_actions()`. Checks run in a fixed order:
+who (403), then the status (409), then the action's own guard (409). Action names are unique across the tables,
+so one name identifies one table.
+
+Inspections passed in must have `team` loaded (prefetched or fetched); conclusions, review requests,
+rectifications and result proposals must have `inspection` loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from ducha.common import error_codes as codes
+from ducha.common.errors import DomainError, InvalidState, NotPermitted
+from ducha.orgs.models import Role, UnitKind
+
+if TYPE_CHECKING:
+    from ducha.inspections.models import Inspection
+    from ducha.orgs.models import User
+
+
+class InspectionStatus(models.TextChoices):
+    PROPOSED = "proposed", _("proposed")
+    PENDING_APPROVAL = "pending_approval", _("pending approval")
+    REJECTED = "rejected", _("rejected")
+    APPROVED = "approved", _("approved")
+    IN_FIELDWORK = "in_fieldwork", _("in fieldwork")
+    CONCLUDING = "concluding", _("concluding")
+    RECTIFYING = "rectifying", _("rectifying")
+    CLOSED = "closed", _("closed")
+    CANCELLED = "cancelled", _("withdrawn")
+
+    @classmethod
+    def scheduled(cls) -> frozenset[str]:
+        """Statuses in which an inspection counts as scheduled: overlap, burden and totals look at these."""
+        return frozenset({cls.APPROVED, cls.IN_FIELDWORK, cls.CONCLUDING, cls.RECTIFYING, cls.CLOSED})
+
+    @classmethod
+    def live(cls) -> frozenset[str]:
+        """Statuses of an inspection that is or may still be carried out (overlap checks compare with these)."""
+        return frozenset(set(cls.values) - {cls.REJECTED, cls.CANCELLED})
+
+
+class PlanStatus(models.TextChoices):
+    DRAFTING = "drafting", _("collecting proposals")
+    PENDING_APPROVAL = "pending_approval", _("pending approval")
+    APPROVED = "approved", _("approved")
+
+
+class ProposalStatus(models.TextChoices):
+    PROPOSED = "proposed", _("proposed")
+    ACCEPTED = "accepted", _("accepted")
+    MERGED = "merged", _("merged")
+    CUT = "cut", _("cut")
+
+
+class ConclusionStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    PENDING_APPROVAL = "pending_approval", _("pending approval")
+    APPROVED = "approved", _("approved")
+    ISSUED = "issued", _("issued, awaiting acknowledgement")
+    ACKNOWLEDGED = "acknowledged", _("acknowledged")
+    UNDER_REVIEW = "under_review", _("under review")
+    REVIEWED = "reviewed", _("reviewed")
+    WITHDRAWN = "withdrawn", _("withdrawn on review")
+
+    @classmethod
+    def issued(cls) -> frozenset[str]:
+        """Statuses in which the target knows the conclusion (and sees what concerns it)."""
+        return frozenset({cls.ISSUED, cls.ACKNOWLEDGED, cls.UNDER_REVIEW, cls.REVIEWED, cls.WITHDRAWN})
+
+
+class ReviewStatus(models.TextChoices):
+    FILED = "filed", _("filed")
+    ASSIGNED = "assigned", _("reviewers assigned")
+    DECIDED = "decided", _("decided")
+
+
+class RectificationStatus(models.TextChoices):
+    OPEN = "open", _("awaiting the plan")
+    IN_PROGRESS = "in_progress", _("in progress")
+    REPORTED = "reported", _("reported complete")
+    VERIFIED = "verified", _("verified")
+    CLOSED = "closed", _("closed")
+    CANCELLED = "cancelled", _("cancelled")
+
+    @classmethod
+    def running(cls) -> frozenset[str]:
+        """Statuses in which the deadline runs and the light shows."""
+        return frozenset({cls.OPEN, cls.IN_PROGRESS})
+
+    @classmethod
+    def finished(cls) -> frozenset[str]:
+        return frozenset({cls.CLOSED, cls.CANCELLED})
+
+
+class ResultProposalStatus(models.TextChoices):
+    PROPOSED = "proposed", _("waiting for the government")
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("rejected")
+
+
+S = InspectionStatus
+C = ConclusionStatus
+R = RectificationStatus
+UNIT_ROLES = (Role.UNIT_HEAD, Role.LIAISON, Role.HANDLER)
+OFFICE_KINDS = (UnitKind.SUPERVISION_OFFICE, UnitKind.GENERAL_OFFICE)
+
+Check = Callable[[Any, "User"], str | None]
+
+
+# --- who ------------------------------------------------------------------------------------------------------
+
+
+def inspection_of(subject: Any) -> Inspection:
+    from ducha.inspections.models import Inspection
+
+    return subject if isinstance(subject, Inspection) else subject.inspection
+
+
+def _government_id(subject: Any) -> int:
+    from ducha.inspections.models import AnnualPlan
+
+    if isinstance(subject, AnnualPlan):
+        return subject.government_id
+    return inspection_of(subject).government_id
+
+
+def _government_role(role: str) -> Check:
+    def check(subject: Any, user: User) -> str | None:
+        if not user.has_role(role):
+            return codes.ROLE_REQUIRED
+        if user.unit is None or user.unit.government_id != _government_id(subject):
+            return codes.NOT_YOUR_UNIT
+        return None
+
+    return check
+
+
+office = _government_role(Role.OFFICE)
+leader = _government_role(Role.LEADER)
+
+
+def team_membership(inspection: Inspection, user: User) -> Any:
+    for member in inspection.team.all():
+        if member.user_id is not None and member.user_id == user.pk:
+            return member
+    return None
+
+
+def team_member(subject: Any, user: User) -> str | None:
+    return None if team_membership(inspection_of(subject), user) is not None else codes.ROLE_REQUIRED
+
+
+def team_leader(subject: Any, user: User) -> str | None:
+    from ducha.inspections.models import TeamRole
+
+    member = team_membership(inspection_of(subject), user)
+    return None if member is not None and member.role == TeamRole.LEADER else codes.ROLE_REQUIRED
+
+
+def _any_of(*checks: Check) -> Check:
+    def check(subject: Any, user: User) -> str | None:
+        results = [one(subject, user) for one in checks]
+        if any(result is None for result in results):
+            return None
+        # Prefer "not your unit" over "role required": the user has a relevant role, in the wrong place.
+        return codes.NOT_YOUR_UNIT if codes.NOT_YOUR_UNIT in results else results[0]
+
+    return check
+
+
+office_or_team_leader = _any_of(office, team_leader)
+office_or_team = _any_of(office, team_member)
+office_or_leader = _any_of(office, leader)
+
+
+def _target_unit(roles: tuple[str, ...]) -> Check:
+    """Users of the unit a conclusion or rectification concerns (its own unit, not a unit above it)."""
+
+    def check(subject: Any, user: User) -> str | None:
+        if not user.has_role(*roles):
+            return codes.ROLE_REQUIRED
+        if user.unit_id is None or user.unit_id != subject.target_id:
+            return codes.NOT_YOUR_UNIT
+        return None
+
+    return check
+
+
+target_any = _target_unit(UNIT_ROLES)
+target_receiver = _target_unit((Role.UNIT_HEAD, Role.LIAISON))
+target_head = _target_unit((Role.UNIT_HEAD,))
+
+
+def _plan_proposer(plan: Any, user: User) -> str | None:
+    """Departments propose for their government's plan; so does the office."""
+    if office(plan, user) is None:
+        return None
+    if not user.has_role(*UNIT_ROLES):
+        return codes.ROLE_REQUIRED
+    unit = user.unit
+    if unit is None or unit.government_id != plan.government_id or unit.kind != UnitKind.DEPARTMENT:
+        return codes.NOT_YOUR_UNIT
+    return None
+
+
+def _assigned_reviewer(review: Any, user: User) -> str | None:
+    if not user.has_role(Role.OFFICE, Role.LEADER):
+        return codes.ROLE_REQUIRED
+    if not any(reviewer.pk == user.pk for reviewer in review.reviewers.all()):
+        return codes.NOT_A_REVIEWER
+    return None
+
+
+# --- guards ---------------------------------------------------------------------------------------------------
+
+
+def _no_guard(subject: Any, user: User) -> None:
+    return None
+
+
+def pending_amendment(inspection: Inspection) -> Any:
+    from ducha.inspections.models import AmendmentStatus
+
+    return inspection.amendments.filter(status=AmendmentStatus.PENDING).first()
+
+
+def plan_is_complete(inspection: Inspection) -> bool:
+    fields = (inspection.content, inspection.scope, inspection.method, inspection.schedule)
+    return all(value.strip() for value in fields) and inspection.targets.exists()
+
+
+def _submit_guard(inspection: Inspection, user: User) -> str | None:
+    from ducha.inspections import overlap
+    from ducha.inspections.models import TeamRole
+
+    if not plan_is_complete(inspection):
+        return codes.INSPECTION_PLAN_INCOMPLETE
+    if not any(member.role == TeamRole.LEADER for member in inspection.team.all()):
+        return codes.INSPECTION_TEAM_LEADER_REQUIRED
+    if inspection.in_plan and inspection.plan_entry_id is None and inspection.follows_up_id is None:
+        return codes.INSPECTION_PLAN_ENTRY_REQUIRED
+    if not inspection.in_plan and not inspection.out_of_plan_reason.strip():
+        return codes.OUT_OF_PLAN_REASON_REQUIRED
+    if designation_needed(inspection) and matching_designation(inspection) is None:
+        return codes.DESIGNATION_REQUIRED
+    if overlap.is_blocked(inspection):
+        return codes.INSPECTION_OVERLAP
+    return None
+
+
+def _approve_guard(inspection: Inspection, user: User) -> str | None:
+    from ducha.inspections import overlap
+
+    if designation_needed(inspection) and matching_designation(inspection) is None:
+        return codes.DESIGNATION_REQUIRED
+    if overlap.is_blocked(inspection):
+        return codes.INSPECTION_OVERLAP
+    return None
+
+
+def designation_needed(inspection: Inspection) -> bool:
+    """条例 Art. 7: a department (not the government's own office) inspects only where designated."""
+    return inspection.lead_unit.kind not in OFFICE_KINDS
+
+
+def matching_designation(inspection: Inspection) -> Any:
+    """A designation of the lead department covering the whole window and every target, or None."""
+    from ducha.inspections.models import Designation
+
+    target_ids = set(inspection.targets.values_list("unit_id", flat=True))
+    candidates = Designation.objects.filter(
+        government_id=inspection.government_id,
+        unit_id=inspection.lead_unit_id,
+        start_date__lte=inspection.start_date,
+        end_date__gte=inspection.end_date,
+    ).prefetch_related("targets")
+    if inspection.plan_entry_id is not None:
+        entry_first = candidates.filter(plan_proposal_id=inspection.plan_entry_id).first()
+        if entry_first is not None and target_ids <= {t.pk for t in entry_first.targets.all()}:
+            return entry_first
+    for designation in candidates.order_by("id"):
+        allowed = {unit.pk for unit in designation.targets.all()}
+        if not allowed or target_ids <= allowed:
+            return designation
+    return None
+
+
+def _start_guard(inspection: Inspection, user: User) -> str | None:
+    from ducha.inspections.models import TeamRole
+
+    if not any(member.role == TeamRole.LEADER for member in inspection.team.all()):
+        return codes.INSPECTION_TEAM_LEADER_REQUIRED
+    if not all(member.is_trained for member in inspection.team.all()):
+        return codes.INSPECTION_TEAM_NOT_TRAINED
+    if pending_amendment(inspection) is not None:
+        return codes.AMENDMENT_PENDING
+    return None
+
+
+def _amend_guard(inspection: Inspection, user: User) -> str | None:
+    return codes.AMENDMENT_PENDING if pending_amendment(inspection) is not None else None
+
+
+def _amendment_decide_guard(inspection: Inspection, user: User) -> str | None:
+    return None if pending_amendment(inspection) is not None else codes.NO_PENDING_AMENDMENT
+
+
+def open_work(inspection: Inspection) -> bool:
+    """Anything that keeps an inspection from closing: a conclusion not final, an undecided review, an open
+    rectification, a result proposal waiting for the government."""
+    return (
+        inspection.conclusions.exclude(status__in=[C.ACKNOWLEDGED, C.REVIEWED, C.WITHDRAWN]).exists()
+        or inspection.review_requests.exclude(status=ReviewStatus.DECIDED).exists()
+        or inspection.rectifications.exclude(status__in=R.finished()).exists()
+        or inspection.result_proposals.filter(status=ResultProposalStatus.PROPOSED).exists()
+        or _objection_window_open(inspection)
+    )
+
+
+def _objection_window_open(inspection: Inspection) -> bool:
+    return inspection.conclusions.filter(
+        status=C.ACKNOWLEDGED, objection_deadline__gte=timezone.localdate()
+    ).exists()
+
+
+def _close_guard(inspection: Inspection, user: User) -> str | None:
+    return codes.INSPECTION_OPEN_WORK if open_work(inspection) else None
+
+
+_BEFORE_APPROVAL = frozenset({S.PROPOSED, S.PENDING_APPROVAL, S.REJECTED})
+
+
+def _cancel_guard(inspection: Inspection, user: User) -> str | None:
+    if inspection.status not in _BEFORE_APPROVAL and leader(inspection, user) is not None:
+        return codes.INSPECTION_CANCEL_NEEDS_LEADER
+    return None
+
+
+def _conclusion_stage(conclusion: Any, user: User) -> str | None:
+    return None if conclusion.inspection.status == S.CONCLUDING else codes.ACTION_NOT_ALLOWED
+
+
+def _objection_guard(conclusion: Any, user: User) -> str | None:
+    return None if conclusion.objection_open_on(timezone.localdate()) else codes.OBJECTION_WINDOW_CLOSED
+
+
+def _plan_submit_guard(plan: Any, user: User) -> str | None:
+    return (
+        codes.ANNUAL_PLAN_UNDECIDED
+        if plan.proposals.filter(status=ProposalStatus.PROPOSED).exists()
+        else None
+    )
+
+
+# --- the tables -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: Promise
+    sources: frozenset[str]
+    # None: the status does not change (or depends on the decision, see the service).
+    target: str | None
+    permission: Check
+    guard: Check = _no_guard
+
+
+def _table(*transitions: Transition) -> dict[str, Transition]:
+    return {t.action: t for t in transitions}
+
+
+_APPROVED_ON = frozenset({S.APPROVED, S.IN_FIELDWORK})
+
+INSPECTION_TRANSITIONS = _table(
+    Transition("update", _("Edit the plan"), frozenset({S.PROPOSED}), None, office),
+    Transition("team_set", _("Set the team"), frozenset({S.PROPOSED, S.APPROVED}), None, office),
+    Transition(
+        "train",
+        _("Record training"),
+        frozenset({S.PROPOSED, S.PENDING_APPROVAL, S.APPROVED}),
+        None,
+        office_or_team_leader,
+    ),
+    Transition(
+        "submit", _("Submit for approval"), frozenset({S.PROPOSED}), S.PENDING_APPROVAL, office, _submit_guard
+    ),
+    Transition("approve", _("Approve"), frozenset({S.PENDING_APPROVAL}), S.APPROVED, leader, _approve_guard),
+    Transition("reject", _("Reject"), frozenset({S.PENDING_APPROVAL}), S.REJECTED, leader),
+    Transition("revise", _("Revise"), frozenset({S.REJECTED}), S.PROPOSED, office),
+    Transition("amend", _("Change the plan"), _APPROVED_ON, None, office_or_team_leader, _amend_guard),
+    Transition(
+        "amendment_decide", _("Decide on the change"), _APPROVED_ON, None, leader, _amendment_decide_guard
+    ),
+    Transition(
+        "start",
+        _("Start fieldwork"),
+        frozenset({S.APPROVED}),
+        S.IN_FIELDWORK,
+        office_or_team_leader,
+        _start_guard,
+    ),
+    Transition("finding_add", _("Record a finding"), frozenset({S.IN_FIELDWORK}), None, office_or_team),
+    Transition(
+        "evidence_add", _("Add evidence"), frozenset({S.IN_FIELDWORK, S.CONCLUDING}), None, office_or_team
+    ),
+    Transition(
+        "burden_record",
+        _("Record the burden on a target"),
+        frozenset({S.APPROVED, S.IN_FIELDWORK, S.CONCLUDING, S.RECTIFYING}),
+        None,
+        office,
+    ),
+    Transition(
+        "finish", _("Finish fieldwork"), frozenset({S.IN_FIELDWORK}), S.CONCLUDING, office_or_team_leader
+    ),
+    Transition(
+        "conclusion_draft", _("Draft a conclusion"), frozenset({S.CONCLUDING}), None, office_or_team_leader
+    ),
+    Transition(
+        "result_propose",
+        _("Propose praise, criticism or accountability"),
+        frozenset({S.CONCLUDING, S.RECTIFYING}),
+        None,
+        office,
+    ),
+    Transition(
+        "close", _("Approve the report and close"), frozenset({S.RECTIFYING}), S.CLOSED, leader, _close_guard
+    ),
+    Transition(
+        "cancel",
+        _("Withdraw"),
+        _BEFORE_APPROVAL | _APPROVED_ON,
+        S.CANCELLED,
+        office_or_leader,
+        _cancel_guard,
+    ),
+)
+
+PLAN_TRANSITIONS = _table(
+    Transition(
+        "plan_propose", _("Propose an inspection"), frozenset({PlanStatus.DRAFTING}), None, _plan_proposer
+    ),
+    Transition("proposal_decide", _("Accept, merge or cut"), frozenset({PlanStatus.DRAFTING}), None, office),
+    Transition(
+        "plan_submit",
+        _("Submit the plan"),
+        frozenset({PlanStatus.DRAFTING}),
+        PlanStatus.PENDING_APPROVAL,
+        office,
+        _plan_submit_guard,
+    ),
+    Transition(
+        "plan_approve",
+        _("Approve the plan"),
+        frozenset({PlanStatus.PENDING_APPROVAL}),
+        PlanStatus.APPROVED,
+        leader,
+    ),
+    Transition(
+        "plan_return",
+        _("Return the plan"),
+        frozenset({PlanStatus.PENDING_APPROVAL}),
+        PlanStatus.DRAFTING,
+        leader,
+    ),
+)
+
+CONCLUSION_TRANSITIONS = _table(
+    Transition(
+        "conclusion_update", _("Edit"), frozenset({C.DRAFT}), None, office_or_team_leader, _conclusion_stage
+    ),
+    Transition(
+        "conclusion_submit",
+        _("Submit for approval"),
+        frozenset({C.DRAFT}),
+        C.PENDING_APPROVAL,
+        office,
+        _conclusion_stage,
+    ),
+    Transition("conclusion_approve", _("Approve"), frozenset({C.PENDING_APPROVAL}), C.APPROVED, leader),
+    Transition("conclusion_return", _("Return"), frozenset({C.PENDING_APPROVAL}), C.DRAFT, leader),
+    Transition("conclusion_issue", _("Issue to the target"), frozenset({C.APPROVED}), C.ISSUED, office),
+    Transition(
+        "acknowledge", _("Acknowledge receipt"), frozenset({C.ISSUED}), C.ACKNOWLEDGED, target_receiver
+    ),
+    Transition(
+        "object",
+        _("Object and ask for a review"),
+        frozenset({C.ACKNOWLEDGED}),
+        C.UNDER_REVIEW,
+        target_head,
+        _objection_guard,
+    ),
+)
+
+REVIEW_TRANSITIONS = _table(
+    Transition(
+        "reviewers_assign",
+        _("Assign reviewers"),
+        frozenset({ReviewStatus.FILED, ReviewStatus.ASSIGNED}),
+        ReviewStatus.ASSIGNED,
+        office,
+    ),
+    Transition(
+        "review_decide",
+        _("Decide the review"),
+        frozenset({ReviewStatus.ASSIGNED}),
+        ReviewStatus.DECIDED,
+        _assigned_reviewer,
+    ),
+)
+
+RECTIFICATION_TRANSITIONS = _table(
+    Transition(
+        "rectification_plan",
+        _("Submit the rectification plan"),
+        frozenset({R.OPEN}),
+        R.IN_PROGRESS,
+        target_any,
+    ),
+    Transition("rectification_progress", _("Report progress"), frozenset({R.IN_PROGRESS}), None, target_any),
+    Transition(
+        "rectification_evidence",
+        _("Add evidence"),
+        frozenset({R.OPEN, R.IN_PROGRESS, R.REPORTED}),
+        None,
+        _any_of(target_any, office),
+    ),
+    Transition(
+        "rectification_report", _("Report complete"), frozenset({R.IN_PROGRESS}), R.REPORTED, target_head
+    ),
+    Transition("rectification_verify", _("Verify"), frozenset({R.REPORTED}), None, office),
+    Transition("rectification_close", _("Close (销号)"), frozenset({R.VERIFIED}), R.CLOSED, office),
+)
+
+RESULT_TRANSITIONS = _table(
+    Transition(
+        "result_decide",
+        _("Decide"),
+        frozenset({ResultProposalStatus.PROPOSED}),
+        None,
+        leader,
+    ),
+)
+
+TABLES = [
+    INSPECTION_TRANSITIONS,
+    PLAN_TRANSITIONS,
+    CONCLUSION_TRANSITIONS,
+    REVIEW_TRANSITIONS,
+    RECTIFICATION_TRANSITIONS,
+    RESULT_TRANSITIONS,
+]
+TRANSITIONS: dict[str, Transition] = {action: t for table in TABLES for action, t in table.items()}
+assert len(TRANSITIONS) == sum(len(table) for table in TABLES), "action names must be unique across tables"
+
+
+def refusal(action: str, subject: Any, user: User) -> DomainError | None:
+    """Why `user` may not take `action` on `subject` now, or None if they may."""
+    transition = TRANSITIONS[action]
+    if code := transition.permission(subject, user):
+        return NotPermitted(code)
+    if subject.status not in transition.sources:
+        return InvalidState(codes.ACTION_NOT_ALLOWED)
+    if code := transition.guard(subject, user):
+        return InvalidState(code)
+    return None
+
+
+def ensure_allowed(action: str, subject: Any, user: User) -> None:
+    if error := refusal(action, subject, user):
+        raise error
+
+
+def available_actions(
+    subject: Any, user: User, table: dict[str, Transition] | None = None
+) -> list[Transition]:
+    """The actions `user` may take on `subject` now, in table order (for the pages)."""
+    from ducha.inspections.models import (
+        AnnualPlan,
+        Conclusion,
+        Inspection,
+        Rectification,
+        ResultProposal,
+        ReviewRequest,
+    )
+
+    if table is None:
+        table = {
+            Inspection: INSPECTION_TRANSITIONS,
+            AnnualPlan: PLAN_TRANSITIONS,
+            Conclusion: CONCLUSION_TRANSITIONS,
+            ReviewRequest: REVIEW_TRANSITIONS,
+            Rectification: RECTIFICATION_TRANSITIONS,
+            ResultProposal: RESULT_TRANSITIONS,
+        }[type(subject)]
+    return [t for t in table.values() if refusal(t.action, subject, user) is None]

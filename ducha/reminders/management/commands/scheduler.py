@@ -1,0 +1,58 @@
+"""`ducha scheduler`: run the sweep every DUCHA_SWEEP_INTERVAL_SECONDS (default 300) until stopped — the
+embedded setup's clock. Production may use cron or a systemd timer running `ducha sweep` instead; both are safe
+together, because the sweep is idempotent and overlapping sweeps queue."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
+
+from ducha.reminders.services import sweep
+
+logger = logging.getLogger("ducha.reminders.scheduler")
+
+
+class Command(BaseCommand):
+    help = "Run the reminder sweep periodically (the embedded scheduler)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--interval", type=int, default=None, help="seconds between sweeps")
+        parser.add_argument("--once", action="store_true", help="run one sweep and stop")
+
+    def handle(self, *args: object, **options: object) -> None:
+        interval = int(options["interval"] or settings.DUCHA_SWEEP_INTERVAL_SECONDS)  # type: ignore[call-overload]
+        stop = threading.Event()
+
+        def request_stop(signum: int, frame: object) -> None:
+            stop.set()
+
+        signal.signal(signal.SIGTERM, request_stop)
+        signal.signal(signal.SIGINT, request_stop)
+        self.stdout.write(f"scheduler: a sweep every {interval} s")
+        while not stop.is_set():
+            started = time.monotonic()
+            close_old_connections()
+            try:
+                result = sweep()
+                if result.reminders or result.dispatched or result.dead_lettered:
+                    logger.info(
+                        "sweep: %d reminders, %d messages, %d queued, %d dead-lettered",
+                        result.reminders,
+                        result.messages,
+                        result.dispatched,
+                        result.dead_lettered,
+                    )
+            except Exception:  # one failed sweep must not stop the clock; the next one catches up
+                logger.exception("sweep failed")
+            finally:
+                close_old_connections()
+            if options["once"]:
+                break
+            stop.wait(max(0.0, interval - (time.monotonic() - started)))
+        self.stdout.write("scheduler: stopped")
