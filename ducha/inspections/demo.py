@@ -52,7 +52,10 @@ def _inspection(
         lead_unit_id=world.supervision_office.pk,
         in_plan=False,
         out_of_plan_reason="县政府常务会议临时部署",
-        **PLAN,
+        content=PLAN["content"],
+        scope=PLAN["scope"],
+        method=PLAN["method"],
+        schedule=PLAN["schedule"],
     )
     services.inspection_team_set(
         inspection_id=inspection.pk, actor=world.user("office"), members=_team(world, *team)

@@ -189,6 +189,12 @@ class Item(BaseModel):
             models.Index(fields=["status", "warn_date", "due_date"], name="item_status_light_idx"),
             models.Index(fields=["-updated_at", "-id"], name="item_updated_idx"),
             models.Index(fields=["number"], name="item_number_idx"),
+            # The ledger's default order within a status filter; due and yellow dates ride along for the light.
+            models.Index(
+                fields=["status", "-updated_at", "-id"],
+                include=["due_date", "warn_date", "government"],
+                name="item_status_updated_idx",
+            ),
             # The reminder sweep selects running items by due date.
             models.Index(fields=["status", "due_date"], name="item_status_due_idx"),
             # The dashboard counts a government's items of a year without touching the table (PostgreSQL).

@@ -495,5 +495,9 @@ def test_amendments_and_burden_over_http(world, api):
 
 def test_the_openapi_document_describes_the_inspection_endpoints(world, api):
     paths = body(api("office").get("/openapi.json"))["paths"]
-    assert {"/api/v1/inspections/", "/api/v1/inspections/{inspection_id}", "/api/v1/inspections/burden"} <= set(paths)
+    assert {
+        "/api/v1/inspections/",
+        "/api/v1/inspections/{inspection_id}",
+        "/api/v1/inspections/burden",
+    } <= set(paths)
     assert "post" in paths["/api/v1/inspections/"]

@@ -60,6 +60,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
         notices.append(cursor_notice)
     page = ledger_module.ledger_page(user, spec, today=today, cursor=cursor)
     query = spec.querystring
+    form = ledger_module.filter_form(user, spec, today)
     return render(
         request,
         "ledger/ledger.html",
@@ -67,7 +68,9 @@ def ledger(request: HttpRequest) -> HttpResponse:
             "spec": spec,
             "page": page,
             "notices": notices,
-            "form": ledger_module.filter_form(user, spec, today),
+            "form": form,
+            "lead_unit_options": ledger_module.unit_options_html(form.units, spec.lead_unit_id),
+            "co_unit_options": ledger_module.unit_options_html(form.units, spec.co_unit_id),
             "query": query,
             "next_query": _with_cursor(query, page.next_cursor),
             "saved_filters": ledger_module.saved_filters_for_user(user),
