@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from ducha.inspections.demo import demo_inspections_create, demo_inspections_exist
 from ducha.items.demo import demo_items_create
 from ducha.orgs.demo import DEMO_PASSWORD, DemoWorld, demo_world_create, demo_world_exists
 from ducha.orgs.models import Role, Unit, User
@@ -80,6 +81,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             world = demo_world_create()
             created = demo_items_create(world, count=count) if count else 0
+            # The year's inspections: an annual plan, inspections in every stage, findings and rectifications.
+            if not demo_inspections_exist():
+                demo_inspections_create(world)
         seconds = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
