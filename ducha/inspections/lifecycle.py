@@ -14,16 +14,15 @@ rectifications and result proposals must have `inspection` loaded.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from ducha.common import error_codes as codes
-from ducha.common.errors import DomainError, InvalidState, NotPermitted
+from ducha.common.errors import DomainError
+from ducha.common.lifecycle import Transition, transition_refusal
 from ducha.orgs.models import Role, UnitKind
 
 if TYPE_CHECKING:
@@ -228,10 +227,6 @@ def _assigned_reviewer(review: Any, user: User) -> str | None:
 # --- guards ---------------------------------------------------------------------------------------------------
 
 
-def _no_guard(subject: Any, user: User) -> None:
-    return None
-
-
 def pending_amendment(inspection: Inspection) -> Any:
     from ducha.inspections.models import AmendmentStatus
 
@@ -367,17 +362,6 @@ def _plan_submit_guard(plan: Any, user: User) -> str | None:
 
 
 # --- the tables -----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    label: Promise
-    sources: frozenset[str]
-    # None: the status does not change (or depends on the decision, see the service).
-    target: str | None
-    permission: Check
-    guard: Check = _no_guard
 
 
 def _table(*transitions: Transition) -> dict[str, Transition]:
@@ -572,14 +556,7 @@ assert len(TRANSITIONS) == sum(len(table) for table in TABLES), "action names mu
 
 def refusal(action: str, subject: Any, user: User) -> DomainError | None:
     """Why `user` may not take `action` on `subject` now, or None if they may."""
-    transition = TRANSITIONS[action]
-    if code := transition.permission(subject, user):
-        return NotPermitted(code)
-    if subject.status not in transition.sources:
-        return InvalidState(codes.ACTION_NOT_ALLOWED)
-    if code := transition.guard(subject, user):
-        return InvalidState(code)
-    return None
+    return transition_refusal(TRANSITIONS[action], subject, user)
 
 
 def ensure_allowed(action: str, subject: Any, user: User) -> None:

@@ -98,7 +98,7 @@ class GenResult:
 
 
 def _columns(model: type[models.Model]) -> list[str]:
-    return [f.column for f in model._meta.concrete_fields]
+    return [str(f.column) for f in model._meta.concrete_fields]
 
 
 def _write(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
@@ -129,7 +129,7 @@ def _write(model: type[models.Model], columns: Sequence[str], rows: Iterable[Seq
 
 
 def _next_id(model: type[models.Model]) -> int:
-    return (model.objects.aggregate(m=models.Max("id"))["m"] or 0) + 1
+    return (model._default_manager.aggregate(m=models.Max("id"))["m"] or 0) + 1
 
 
 def _reset_sequences(*model_list: type[models.Model]) -> None:
@@ -393,7 +393,7 @@ def generate(
                         ),
                         "notified_at": assigned_at,
                         "signed_at": assigned_at + datetime.timedelta(hours=rng.randrange(1, 72))
-                        if signed
+                        if signed and assigned_at is not None
                         else None,
                         "signed_by_id": None,
                         "reported_at": completed_at if role == "lead" else None,

@@ -795,7 +795,7 @@ class FilterForm:
     """What the filter form needs to render the current filter."""
 
     spec: LedgerFilter
-    units: Sequence[Unit]
+    units: Sequence[UnitChoice]
     years: Sequence[int]
     statuses: Sequence[tuple[str, str]] = field(default_factory=list)
     source_types: Sequence[tuple[str, str]] = field(default_factory=list)

@@ -12,16 +12,15 @@ report, extension, dispute and open children through small queries of their own.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from ducha.common import error_codes as codes
-from ducha.common.errors import DomainError, InvalidState, NotPermitted
+from ducha.common.errors import DomainError
+from ducha.common.lifecycle import Transition, transition_refusal
 from ducha.orgs.models import Role
 
 if TYPE_CHECKING:
@@ -157,10 +156,6 @@ def _office_or_leader_or_delegator(item: Item, user: User) -> str | None:
 
 
 # --- guards ---------------------------------------------------------------------------------------------------
-
-
-def _no_guard(item: Item, user: User) -> None:
-    return None
 
 
 def _sign_guard(item: Item, user: User) -> str | None:
@@ -313,17 +308,6 @@ def _dispute_rule_guard(item: Item, user: User) -> str | None:
 # --- the table ------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    label: Promise
-    sources: frozenset[str]
-    # None: the status does not change (or depends on the decision, see the service).
-    target: str | None
-    permission: Check
-    guard: Check = _no_guard
-
-
 _OPEN_AFTER_DRAFT = frozenset(
     {S.PENDING_APPROVAL, S.REGISTERED, S.ASSIGNED, S.IN_PROGRESS, S.UNDER_REVIEW, S.ACCEPTED}
 )
@@ -425,14 +409,7 @@ TRANSITIONS: dict[str, Transition] = {
 
 def refusal(action: str, item: Item, user: User) -> DomainError | None:
     """Why `user` may not take `action` on `item` now, or None if they may."""
-    transition = TRANSITIONS[action]
-    if code := transition.permission(item, user):
-        return NotPermitted(code)
-    if item.status not in transition.sources:
-        return InvalidState(codes.ACTION_NOT_ALLOWED)
-    if code := transition.guard(item, user):
-        return InvalidState(code)
-    return None
+    return transition_refusal(TRANSITIONS[action], item, user)
 
 
 def ensure_allowed(action: str, item: Item, user: User) -> None:

@@ -160,7 +160,8 @@ class SmsChannel:
 
 def sms_text(message: Outgoing) -> str:
     first = message.lines[0] if message.lines else {}
-    text = f"【{_('Supervision')}】{message.subject}"
+    brand = _("Supervision")
+    text = f"【{brand}】{message.subject}"
     if first:
         text += "：" + line_text(first, external=True)
     if message.line_count > 1:
@@ -176,7 +177,8 @@ def webhook_payload(message: Outgoing) -> dict[str, Any]:
         rows += [f"- {line_text(line, external=True)}" for line in lines]
         if more > 0:
             rows.append(_("… and %(count)d more") % {"count": more})
-        rows.append(f"[{_('Open the inbox')}]({message.inbox_url})")
+        open_inbox = _("Open the inbox")
+        rows.append(f"[{open_inbox}]({message.inbox_url})")
         content = "\n".join(rows)
         if message.style == WebhookStyle.DINGTALK:
             return {"msgtype": "markdown", "markdown": {"title": message.subject, "text": content}}
