@@ -525,20 +525,23 @@ class ImportFileError(Exception):
         super().__init__(code)
 
 
+# Files filled in with the Chinese labels, or the English originals (e.g. from another system's export).
+IMPORT_LANGUAGES = ("zh-hans", "en")
+
+
 def _normalise(text: str) -> str:
     return re.sub(r"[\s*＊]", "", text).casefold()
 
 
 def _labels_in_every_language(choices: Any) -> dict[str, str]:
     """code, and its label in Chinese, English and the current language → code."""
-    from django.conf import settings
 
     lookup: dict[str, str] = {}
     for value, label in choices.choices:
         if not value:
             continue
         lookup[_normalise(value)] = value
-        for language, _name in settings.LANGUAGES:
+        for language in IMPORT_LANGUAGES:
             with override(language):
                 lookup[_normalise(str(label))] = value
         lookup[_normalise(str(label))] = value
@@ -546,12 +549,11 @@ def _labels_in_every_language(choices: Any) -> dict[str, str]:
 
 
 def _header_lookup() -> dict[str, str]:
-    from django.conf import settings
 
     lookup: dict[str, str] = {}
     for column in IMPORT_COLUMNS:
         lookup[_normalise(column.key)] = column.key
-        for language, _name in settings.LANGUAGES:
+        for language in IMPORT_LANGUAGES:
             with override(language):
                 lookup[_normalise(str(column.header))] = column.key
         lookup[_normalise(str(column.header))] = column.key

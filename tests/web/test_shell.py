@@ -104,3 +104,8 @@ def test_admin_item_list_hides_secret_items(browser, world):
     html = browser("admin").get("/admin/items/item/").content.decode()
     assert plain.title in html
     assert secret.title not in html
+
+
+def test_the_interface_is_chinese_whatever_the_browser_asks_for(client, world):
+    html = client.get("/login/", headers={"Accept-Language": "en-US,en;q=0.9"}).content.decode()
+    assert "登录" in html and "Sign in" not in html
