@@ -10,7 +10,6 @@ from collections import defaultdict
 from typing import Any
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ducha.items.models import (
@@ -24,7 +23,8 @@ from ducha.items.models import (
     SourceType,
     Urgency,
 )
-from ducha.orgs.models import LEVEL_RANK, Unit, UnitKind, UnitLevel
+from ducha.orgs.models import Unit, UnitKind
+from ducha.orgs.selectors import delegation_targets
 
 Choices = list[tuple[Any, Any]]
 
@@ -89,15 +89,8 @@ def government_units(government: Unit) -> list[Unit]:
 
 
 def delegate_targets(own: Unit, government: Unit) -> list[Unit]:
-    """Units an item may be delegated to from `own`: inside its own subtree, or of a lower level within the
-    item's government (the rule item_delegate enforces)."""
-    lower_levels = [level for level, rank in LEVEL_RANK.items() if rank > LEVEL_RANK[UnitLevel(own.level)]]
-    return list(
-        Unit.objects.filter(is_active=True)
-        .filter(Q(path__startswith=own.path) | Q(level__in=lower_levels, path__startswith=government.path))
-        .exclude(pk=own.pk)
-        .select_related("parent")
-    )
+    """The delegate form's choices: exactly the units item_delegate accepts."""
+    return list(delegation_targets(own, government).select_related("parent"))
 
 
 # --- lifecycle actions -----------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ducha.common import error_codes as codes
-from ducha.common.errors import DomainError
+from ducha.common.errors import DomainError, InvalidState, NotPermitted
 from ducha.common.lifecycle import Transition, transition_refusal
 from ducha.orgs.models import Role
 
@@ -176,22 +176,10 @@ def _delegate_guard(item: Item, user: User) -> str | None:
     """Signed for, and there is a unit below the user's to pass the work to (a township usually has none)."""
     if code := _signed_guard(item, user):
         return code
-    from django.db.models import Q
+    from ducha.orgs.selectors import delegation_targets
 
-    from ducha.orgs.models import LEVEL_RANK, Unit, UnitLevel
-
-    unit = user.unit
-    assert unit is not None
-    lower_levels = [level for level, rank in LEVEL_RANK.items() if rank > LEVEL_RANK[UnitLevel(unit.level)]]
-    below = (
-        Unit.objects.filter(is_active=True)
-        .exclude(pk=unit.pk)
-        .filter(
-            Q(path__startswith=unit.path)
-            | Q(level__in=lower_levels, government__path__startswith=item.government.path)
-        )
-    )
-    return None if below.exists() else codes.DELEGATE_TARGET_INVALID
+    assert user.unit is not None
+    return None if delegation_targets(user.unit, item.government).exists() else codes.DELEGATE_TARGET_INVALID
 
 
 def pending_completion_report(item: Item) -> Any:
@@ -405,6 +393,17 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("dispute_rule", _("Record ruling"), _RUNNING, None, leader, _dispute_rule_guard),
     ]
 }
+
+
+def attach_refusal(item: Item, user: User) -> DomainError | None:
+    """Who may attach files to an item, and when: the office, the leader, an assigned or the delegating unit, until
+    the item is archived or withdrawn."""
+    if item.status in (S.ARCHIVED, S.CANCELLED):
+        return InvalidState(codes.ITEM_FINISHED)
+    checks = (office, leader, assigned_unit, _delegator(UNIT_ROLES))
+    if all(check(item, user) is not None for check in checks):
+        return NotPermitted(codes.ROLE_REQUIRED)
+    return None
 
 
 def refusal(action: str, item: Item, user: User) -> DomainError | None:

@@ -23,7 +23,16 @@ from ducha.audit.models import Event
 from ducha.common import error_codes as codes
 from ducha.common.errors import NotFound, ValidationFailed
 from ducha.items.lifecycle import ItemStatus
-from ducha.items.models import Assignment, Attachment, Confidentiality, ExtensionRequest, Item, Light, Report
+from ducha.items.models import (
+    Assignment,
+    Attachment,
+    Confidentiality,
+    Dispute,
+    ExtensionRequest,
+    Item,
+    Light,
+    Report,
+)
 from ducha.items.services import item_view_record
 from ducha.orgs.models import Role, Unit, UnitKind, User
 
@@ -228,3 +237,12 @@ def item_extensions(item: Item) -> QuerySet[ExtensionRequest]:
 
 def item_attachments(item: Item) -> QuerySet[Attachment]:
     return Attachment.objects.filter(item=item).select_related("uploaded_by").order_by("id")
+
+
+def item_disputes(item: Item) -> QuerySet[Dispute]:
+    """The item's disagreements between lead and co-units, oldest first."""
+    return (
+        Dispute.objects.filter(item=item)
+        .select_related("raised_by", "coordinated_by", "ruled_by")
+        .order_by("id")
+    )

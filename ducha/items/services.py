@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from ducha.audit.models import EventType
 from ducha.audit.services import event_record
 from ducha.common import error_codes as codes
-from ducha.common.errors import InvalidState, NotFound, NotPermitted, ValidationFailed
+from ducha.common.errors import NotFound, NotPermitted, ValidationFailed
 from ducha.items import lifecycle
 from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import (
@@ -52,7 +52,8 @@ from ducha.items.models import (
     SourceType,
     Urgency,
 )
-from ducha.orgs.models import LEVEL_RANK, Role, Unit, UnitLevel, User
+from ducha.orgs.models import Role, Unit, User
+from ducha.orgs.selectors import delegation_targets
 from ducha.workcalendar import services as workdays
 
 MAX_DEADLINE_WORKDAYS = 365
@@ -995,21 +996,11 @@ def item_delegate(
     lifecycle.ensure_allowed("delegate", parent, actor)
     assert actor.unit is not None and parent.due_date is not None
     _validate_deadline(deadline_workdays, due_date)
-    try:
-        target = Unit.objects.get(pk=unit_id, is_active=True)
-    except Unit.DoesNotExist:
-        raise ValidationFailed(
-            codes.UNIT_NOT_FOUND, fields={"unit": codes.message_for(codes.UNIT_NOT_FOUND)}
-        ) from None
+    if not Unit.objects.filter(pk=unit_id, is_active=True).exists():
+        raise ValidationFailed(codes.UNIT_NOT_FOUND, fields={"unit": codes.message_for(codes.UNIT_NOT_FOUND)})
     own = actor.unit
-    below = target.pk != own.pk and (
-        target.is_within(own)
-        or (
-            LEVEL_RANK[UnitLevel(target.level)] > LEVEL_RANK[UnitLevel(own.level)]
-            and target.is_within(parent.government)
-        )
-    )
-    if not below:
+    target = delegation_targets(own, parent.government).filter(pk=unit_id).first()
+    if target is None:
         raise ValidationFailed(
             codes.DELEGATE_TARGET_INVALID, fields={"unit": codes.message_for(codes.DELEGATE_TARGET_INVALID)}
         )
@@ -1124,18 +1115,8 @@ def item_attachment_add(
     """Attach a file to an item (or one of its reports), within the size and type limits. Anyone who may act on
     the item may attach: the office, the leader, an assigned or delegating unit. Audit: item_attachment_added."""
     item = _lock(item_id)
-    if item.status in (ItemStatus.ARCHIVED, ItemStatus.CANCELLED):
-        raise InvalidState(codes.ITEM_FINISHED)
-    if all(
-        check(item, actor) is not None
-        for check in (
-            lifecycle.office,
-            lifecycle.leader,
-            lifecycle.assigned_unit,
-            lifecycle._delegator(lifecycle.UNIT_ROLES),
-        )
-    ):
-        raise NotPermitted(codes.ROLE_REQUIRED)
+    if error := lifecycle.attach_refusal(item, actor):
+        raise error
     name = (upload.name or "").rsplit("/", 1)[-1][:200]
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in settings.DUCHA_ATTACHMENT_EXTENSIONS:
@@ -1187,6 +1168,17 @@ def item_view_record(*, item: Item, actor: User) -> None:
 # --- calendar changes -----------------------------------------------------------------------------------------
 
 
+def deadline_recompute_candidates(year: int | None) -> Q:
+    """The items a change of `year`'s arrangement may move: running items resting on provisional days, or whose
+    deadline period touches `year`. Shared by the recomputation and the calendar page's preview."""
+    affected = Q(due_date_is_provisional=True)
+    if year is not None:
+        affected |= Q(
+            due_date__gte=datetime.date(year, 1, 1), assigned_at__date__lt=datetime.date(year + 1, 1, 1)
+        )
+    return affected & Q(status__in=ItemStatus.running())
+
+
 @transaction.atomic
 def item_deadlines_recompute(*, actor: User | None, year: int | None = None) -> int:
     """Recompute stored due dates after a year's working-day arrangement was entered or corrected.
@@ -1195,11 +1187,7 @@ def item_deadlines_recompute(*, actor: User | None, year: int | None = None) -> 
     deadline period touches that year. Items whose deadline is N working days are recounted from their
     assignment date; items with a fixed date keep it and only their yellow-light date moves. Returns how many
     items changed. Audit: item_deadline_recomputed per changed item (old and new due date)."""
-    affected = Q(due_date_is_provisional=True)
-    if year is not None:
-        year_start = datetime.date(year, 1, 1)
-        affected |= Q(due_date__gte=year_start, assigned_at__date__lt=datetime.date(year + 1, 1, 1))
-    queryset = Item.objects.select_for_update().filter(affected, status__in=ItemStatus.running())
+    queryset = Item.objects.select_for_update().filter(deadline_recompute_candidates(year))
     changed = 0
     for item in queryset.order_by("pk").iterator(chunk_size=500):
         old = (item.due_date, item.warn_date, item.due_date_is_provisional)

@@ -21,7 +21,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -33,7 +33,6 @@ from django.utils.translation import ngettext
 from ducha.common import error_codes
 from ducha.common.errors import ValidationFailed
 from ducha.items import services
-from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import Assignment, AssignmentRole, Item
 from ducha.items.selectors import items_for_user
 from ducha.orgs.models import Role, User
@@ -224,15 +223,6 @@ class _DryRunDone(Exception):
     """Raised inside the dry run's savepoint to roll it back."""
 
 
-def _deadline_candidates(year: int) -> Q:
-    """The items `item_deadlines_recompute(year=...)` looks at (keep in step with it): running items resting on
-    a provisional calendar, or whose deadline period touches `year`."""
-    return Q(status__in=ItemStatus.running()) & (
-        Q(due_date_is_provisional=True)
-        | Q(due_date__gte=datetime.date(year, 1, 1), assigned_at__date__lt=datetime.date(year + 1, 1, 1))
-    )
-
-
 def _deadline_data(ids: list[int]) -> dict[int, tuple[Any, Any, bool]]:
     data: dict[int, tuple[Any, Any, bool]] = {}
     for start in range(0, len(ids), CHUNK):
@@ -264,7 +254,9 @@ def calendar_arrangement_dry_run(*, year: int, arrangement: Arrangement, actor: 
         )
         for day, (before, after) in sorted(preview.items())
     ]
-    candidate_ids = list(Item.objects.filter(_deadline_candidates(year)).values_list("pk", flat=True))
+    candidate_ids = list(
+        Item.objects.filter(services.deadline_recompute_candidates(year)).values_list("pk", flat=True)
+    )
     before = _deadline_data(candidate_ids)
     changed = 0
     after: dict[int, tuple[Any, Any, bool]] = {}

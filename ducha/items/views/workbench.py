@@ -319,29 +319,8 @@ class ItemPage:
     open_dispute: Dispute | None = None
 
 
-def item_disputes(item: Item) -> list[Dispute]:
-    """The item's disagreements, oldest first. (A read that belongs in selectors; see the report.)"""
-    return list(
-        Dispute.objects.filter(item=item)
-        .select_related("raised_by", "coordinated_by", "ruled_by")
-        .order_by("id")
-    )
-
-
 def may_attach(item: Item, user: User) -> bool:
-    """The same rule item_attachment_add applies: the office, the leader, an assigned or the delegating unit, and
-    not once the item is archived or withdrawn."""
-    if item.status in (ItemStatus.ARCHIVED, ItemStatus.CANCELLED):
-        return False
-    if any(
-        check(item, user) is None for check in (lifecycle.office, lifecycle.leader, lifecycle.assigned_unit)
-    ):
-        return True
-    return (
-        user.has_role(*lifecycle.UNIT_ROLES)
-        and user.unit_id is not None
-        and user.unit_id == item.delegating_unit_id
-    )
+    return lifecycle.attach_refusal(item, user) is None
 
 
 def _item_page(
@@ -361,7 +340,7 @@ def _item_page(
         panels=[],
         reports=reports,
         extensions=list(selectors.item_extensions(item)),
-        disputes=item_disputes(item),
+        disputes=list(selectors.item_disputes(item)),
         attachments=list(selectors.item_attachments(item)),
         children=list(selectors.item_children(item, user)),
         timeline=list(selectors.item_timeline(item)),
