@@ -182,6 +182,7 @@ class _Units:
 class _County:
     government: int
     units: list[int]  # departments and townships that receive items
+    office: int = 0  # its supervision office (督查室)
 
 
 def _build_units(
@@ -219,11 +220,15 @@ def _build_units(
                 )[0]
                 for t in range(townships)
             ]
-            counties.append(_County(government=county[0], units=receivers))
-            if county_office is None:
-                county_office = units.add(
-                    f"{tag}第1市第1县督查室", UnitLevel.COUNTY, UnitKind.SUPERVISION_OFFICE, county, county[0]
-                )
+            supervision = units.add(
+                f"{tag}第{c + 1}市第{k + 1}县督查室",
+                UnitLevel.COUNTY,
+                UnitKind.SUPERVISION_OFFICE,
+                county,
+                county[0],
+            )
+            counties.append(_County(government=county[0], units=receivers, office=supervision[0]))
+            county_office = county_office or supervision
     assert county_office is not None
     return units, province, office, county_office, counties
 
@@ -238,9 +243,11 @@ def generate(
     years: int = 5,
     seed: int = 2026,
     tag: str = "基准",
+    open_only: bool = False,
     progress: Callable[[str], None] = lambda message: None,
 ) -> GenResult:
-    """Generate `items` items over `years` years in a synthetic province. Returns counts and timings."""
+    """Generate `items` items over `years` years in a synthetic province; with `open_only`, every item is running
+    (assigned or in progress), as in an office with that many open items at once. Returns counts and timings."""
     started = time.perf_counter()
     result = GenResult()
     rng = random.Random(seed)
@@ -263,6 +270,19 @@ def generate(
             (f"bench_unit_{user_id}", counties[0].units[0], ["handler"]),
             (f"bench_county_office_{user_id}", county_office[0], ["office"]),
         ]
+        # Every county's office and leader, and every receiving unit's liaison, head and a handler: the people
+        # reminders go to.
+        leaders: dict[int, int] = {}
+        for county in counties:
+            accounts.append((f"b{user_id}_{county.office}_office", county.office, ["office"]))
+            leaders[county.government] = user_id + len(accounts)
+            accounts.append((f"b{user_id}_{county.government}_leader", county.government, ["leader"]))
+            for unit in county.units:
+                accounts += [
+                    (f"b{user_id}_{unit}_liaison", unit, ["liaison"]),
+                    (f"b{user_id}_{unit}_head", unit, ["unit_head"]),
+                    (f"b{user_id}_{unit}_handler", unit, ["handler"]),
+                ]
         user_columns = _columns(User)
         user_rows, grant_rows = [], []
         for offset, (username, unit_id, roles) in enumerate(accounts):
@@ -303,12 +323,16 @@ def generate(
             for index in range(items):
                 item_id = item_start + index
                 county = counties[rng.randrange(len(counties))]
-                age = int(span_days * rng.random() ** 1.6)  # more recent items than old ones
+                if open_only:
+                    status, age, workdays = _open_item(today, rng)
+                else:
+                    age = int(span_days * rng.random() ** 1.6)  # more recent items than old ones
+                    status = _status_for(age, rng)
+                    workdays = rng.choice([5, 10, 15, 15, 15, 20, 30, 60])
                 created = datetime.datetime.combine(
                     today - datetime.timedelta(days=age), datetime.time(9), tz
                 )
                 created += datetime.timedelta(minutes=rng.randrange(600))
-                status = _status_for(age, rng)
                 source, source_label = SOURCES[rng.randrange(len(SOURCES))]
                 urgency = rng.choices(["normal", "urgent", "extra_urgent"], [80, 15, 5])[0]
                 registered = status not in ("draft", "pending_approval", "rejected")
@@ -320,7 +344,6 @@ def generate(
                     number = settings.DUCHA_ITEM_NUMBER_PATTERN.format(year=year, seq=seq)
                 assigned = status not in ("draft", "pending_approval", "rejected", "registered")
                 assigned_at = created + datetime.timedelta(days=1) if assigned else None
-                workdays = rng.choice([5, 10, 15, 15, 15, 20, 30, 60])
                 due = add_workdays(assigned_at.date(), workdays) if assigned_at else None
                 warn = subtract_workdays(due, settings.DUCHA_YELLOW_WORKDAYS) if due else None
                 finished = status in ("under_review", "accepted", "closed", "archived")
@@ -351,7 +374,7 @@ def generate(
                     "source_reference": f"{source_label}（{year}）",
                     "source_date": None,
                     "approval_basis": "office_proposal",
-                    "approver_id": None,
+                    "approver_id": leaders[county.government] if registered else None,
                     "approved_at": created if registered else None,
                     "rejection_reason": "",
                     "urgency": urgency,
@@ -363,7 +386,11 @@ def generate(
                     "warn_date": warn,
                     "due_date_is_provisional": False,
                     "assigned_at": assigned_at,
-                    "progress_cycle": "",
+                    "progress_cycle": (
+                        rng.choices(["", "weekly", "monthly", "quarterly"], [82, 3, 10, 5])[0]
+                        if open_only
+                        else ""
+                    ),
                     "parent_id": None,
                     "delegating_unit_id": None,
                     "latest_progress": latest,
@@ -440,6 +467,27 @@ def generate(
             cursor.execute("ANALYZE")
     result.seconds = time.perf_counter() - started
     return result
+
+
+# Deadlines (working days) as they are set, and how often: mostly two to six weeks, a few running to the year's end.
+OPEN_DEADLINES = [5, 10, 15, 20, 30, 60, 120, 250]
+OPEN_SHARES = [10, 15, 30, 15, 15, 10, 3, 2]
+
+
+def _open_item(today: datetime.date, rng: random.Random) -> tuple[str, int, int]:
+    """(status, age in days, deadline in working days) of a running item: most are in progress with due dates
+    spread over the coming months and some overdue; a few were assigned in the last days and not yet signed for."""
+    # The deadlines of the items open at any one moment: an item is open for as long as its deadline runs, so
+    # long deadlines (a work report's yearly tasks) weigh in by their length, not by how often they are set.
+    workdays = rng.choices(
+        OPEN_DEADLINES, [share * days for days, share in zip(OPEN_DEADLINES, OPEN_SHARES, strict=True)]
+    )[0]
+    if rng.random() < 0.05:
+        return "assigned", rng.randrange(1, 4), workdays
+    # days since assignment: up to the deadline's length and, for one in ten, past it (overdue)
+    span = int(workdays * 1.4)
+    age = rng.randrange(1, span + 1) if rng.random() < 0.9 else span + rng.randrange(1, 40)
+    return "in_progress", age, workdays
 
 
 def _status_for(age_days: int, rng: random.Random) -> str:

@@ -13,6 +13,11 @@ class Command(BaseCommand):
         parser.add_argument("--years", type=int, default=5)
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument(
+            "--open",
+            action="store_true",
+            help="every item running (assigned or in progress): the reminder sweep's benchmark",
+        )
+        parser.add_argument(
             "--tag", default="基准", help="prefix of the generated unit names (use a new one per run)"
         )
 
@@ -26,6 +31,7 @@ class Command(BaseCommand):
             years=options["years"],
             seed=options["seed"],
             tag=options["tag"],
+            open_only=options["open"],
             progress=lambda message: self.stderr.write(message),
         )
         self.stdout.write(
