@@ -82,10 +82,12 @@ class ReminderOut(Schema):
 
 
 def _message(message: Message) -> dict[str, Any]:
+    if not hasattr(message, "lines"):
+        selectors.with_lines([message])
     return {
         "id": message.pk,
         "subject": message.subject,
-        "body": message.body,
+        "body": selectors.message_text(message),
         "lines": message.lines,
         "line_count": message.line_count,
         "created_at": message.created_at,
@@ -140,7 +142,7 @@ def item_chase(request: HttpRequest, item_id: int, payload: ChaseIn) -> Any:
 def item_reminders(request: HttpRequest, item_id: int) -> Any:
     """Every reminder and 催办 of the item: who was reminded, when, on which channels, delivered and read."""
     item = item_selectors.get_item_for_user(actor(request), item_id, record_view=False)
-    rows: list[Reminder] = list(selectors.item_reminder_log(item)[:500])
+    rows: list[Reminder] = selectors.item_reminder_log(item, limit=500)
     return [
         {
             "id": r.pk,

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -106,6 +107,7 @@ class EventType(models.TextChoices):
         _("rectification failed verification"),
     )
     INSPECTION_RECTIFICATION_CLOSED = "inspection_rectification_closed", _("rectification closed")
+    RECTIFICATION_REMINDED = "rectification_reminded", _("rectification reminder sent")
     INSPECTION_RECTIFICATION_CANCELLED = "inspection_rectification_cancelled", _("rectification cancelled")
     INSPECTION_FOLLOWUP_SCHEDULED = "inspection_followup_scheduled", _("follow-up visit scheduled")
     INSPECTION_FOLLOWUP_CREATED = "inspection_followup_created", _("follow-up inspection created")
@@ -137,6 +139,7 @@ class Event(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="audit_events",
+        db_index=False,  # audit_actor_time_idx
     )
     actor_unit = models.ForeignKey(
         "orgs.Unit",
@@ -145,6 +148,7 @@ class Event(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="audit_events",
+        db_index=False,  # audit_unit_type_time_idx
     )
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     old = models.JSONField(_("old values"), default=dict, blank=True)
@@ -156,7 +160,16 @@ class Event(models.Model):
         verbose_name_plural = _("audit events")
         indexes = [
             models.Index(fields=["subject_type", "subject_id", "created_at"], name="audit_subject_time_idx"),
-            models.Index(fields=["actor_unit", "event_type", "created_at"], name="audit_unit_type_time_idx"),
+            # The system's own events (the reminder sweep writes them by the hundred thousand) have no actor:
+            # the actor indexes leave them out.
+            models.Index(
+                fields=["actor_unit", "event_type", "created_at"],
+                condition=Q(actor_unit__isnull=False),
+                name="audit_unit_type_time_idx",
+            ),
+            models.Index(
+                fields=["actor", "created_at"], condition=Q(actor__isnull=False), name="audit_actor_time_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -75,7 +75,7 @@ class ReminderAdmin(ReadOnly):
     list_display = ["created_at", "kind", "step", "item", "unit", "recipient", "period"]
     list_filter = ["kind"]
     list_select_related = ["item", "unit", "recipient"]
-    raw_id_fields = ["item", "unit", "recipient", "message", "chase", "run"]
+    raw_id_fields = ["item", "unit", "recipient", "chase", "run"]
 
 
 @admin.register(Message)

@@ -17,6 +17,8 @@ Write through services.py; read through selectors.py.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -37,6 +39,12 @@ class ReminderKind(models.TextChoices):
     REVIEW = "review", _("completion report waiting for the office's review")
     EXTENSION = "extension", _("extension request waiting for a decision")
     CHASE = "chase", _("chased by the office")
+
+    @classmethod
+    def late(cls) -> list[str]:
+        """The kinds that say a unit was late — not signed for, overdue, a progress report due or missed, chased
+        by the office: the unit's record for scoring (indexed by unit; the others are only notices)."""
+        return [cls.NOT_SIGNED, cls.OVERDUE, cls.PROGRESS_DUE, cls.CHASE]
 
     @classmethod
     def swept(cls) -> list[str]:
@@ -229,9 +237,7 @@ class Message(models.Model):
         db_index=False,  # covered by message_one_per_run
     )
     subject = models.CharField(_("subject"), max_length=200)
-    body = models.TextField(_("text"))
-    # [{item, number, title, kind, step, due_date, is_secret, note}], the first lines of the digest.
-    lines = models.JSONField(_("lines"), default=list, blank=True)
+    # Its lines are its reminders (the run's reminders of its recipient), read by selectors.message_lines.
     line_count = models.PositiveIntegerField(_("number of reminders"), default=0)
     created_at = models.DateTimeField(_("time"))
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
@@ -251,6 +257,9 @@ class Message(models.Model):
             models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="message_unread_idx"),
         ]
 
+    # Attached by selectors.with_lines, not stored.
+    lines: list[dict[str, Any]]
+
     def __str__(self) -> str:
         return self.subject
 
@@ -260,13 +269,32 @@ class Message(models.Model):
 
 
 class Reminder(models.Model):
+    """One reminder of one person about one item. A log written by the hundred thousand per sweep at national
+    scale, so its references are not checked by the database row by row (`db_constraint=False`, like the audit
+    log's subject): every row is selected from existing items, units and users in the transaction that writes it,
+    and deletions go through Django, which applies `on_delete`."""
+
     id = models.BigAutoField(primary_key=True)
+    # What it is about: an item, or an inspection's rectification (整改) — exactly one of the two.
     item = models.ForeignKey(
         "items.Item",
         verbose_name=_("item"),
+        null=True,
+        blank=True,
         on_delete=models.CASCADE,
         related_name="reminders",
         db_index=False,  # covered by reminder_once
+        db_constraint=False,
+    )
+    rectification = models.ForeignKey(
+        "inspections.Rectification",
+        verbose_name=_("rectification"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        db_index=False,  # covered by reminder_rectification_once
+        db_constraint=False,
     )
     # The unit the reminder is about (the late one), whoever receives it: its record for later scoring.
     unit = models.ForeignKey(
@@ -274,14 +302,17 @@ class Reminder(models.Model):
         verbose_name=_("unit"),
         on_delete=models.PROTECT,
         related_name="+",
-        db_index=False,  # covered by reminder_unit_record_idx
+        db_index=False,  # the unit's record: reminder_unit_record_idx
+        db_constraint=False,
     )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recipient"),
         on_delete=models.CASCADE,
         related_name="reminders",
-        db_index=False,  # covered by reminder_recipient_idx
+        # Read through (run, recipient) and the unique key; users are deactivated, hardly ever deleted.
+        db_index=False,
+        db_constraint=False,
     )
     audience = models.CharField(_("as"), max_length=16, choices=Audience.choices)
     kind = models.CharField(_("kind"), max_length=24, choices=ReminderKind.choices)
@@ -291,6 +322,7 @@ class Reminder(models.Model):
     step = models.PositiveSmallIntegerField(_("step"), default=0)
     due_date = models.DateField(_("due date"), null=True, blank=True)
     created_at = models.DateTimeField(_("sent at"))
+    # The run that wrote it; its message is the run's message to its recipient (unique per run and recipient).
     run = models.ForeignKey(
         ReminderRun,
         verbose_name=_("run"),
@@ -299,14 +331,7 @@ class Reminder(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,  # covered by reminder_run_idx
-    )
-    message = models.ForeignKey(
-        Message,
-        verbose_name=_("message"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="reminders",
+        db_constraint=False,
     )
     chase = models.ForeignKey(
         Chase,
@@ -315,20 +340,40 @@ class Reminder(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="reminders",
+        db_index=False,  # covered by reminder_chase_idx
     )
+
+    # Attached by selectors.item_reminder_log, not stored: the message it went out in.
+    message: Message | None
 
     class Meta:
         verbose_name = _("reminder")
         verbose_name_plural = _("reminders")
         constraints = [
             models.UniqueConstraint(
-                fields=["item", "unit", "recipient", "kind", "period"], name="reminder_once"
-            )
+                fields=["item", "unit", "recipient", "kind", "period"],
+                condition=Q(item__isnull=False),
+                name="reminder_once",
+            ),
+            models.UniqueConstraint(
+                fields=["rectification", "unit", "recipient", "kind", "period"],
+                condition=Q(rectification__isnull=False),
+                name="reminder_rectification_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(item__isnull=False, rectification__isnull=True)
+                | Q(item__isnull=True, rectification__isnull=False),
+                name="reminder_one_subject",
+            ),
         ]
         indexes = [
-            models.Index(fields=["unit", "kind", "created_at"], name="reminder_unit_record_idx"),
-            models.Index(fields=["recipient", "created_at"], name="reminder_recipient_idx"),
+            models.Index(
+                fields=["unit", "kind", "created_at"],
+                condition=Q(kind__in=ReminderKind.late()),
+                name="reminder_unit_record_idx",
+            ),
             models.Index(fields=["run", "recipient"], name="reminder_run_idx"),
+            models.Index(fields=["chase"], condition=Q(chase__isnull=False), name="reminder_chase_idx"),
         ]
 
     def __str__(self) -> str:

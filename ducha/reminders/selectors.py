@@ -6,10 +6,16 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.conf import settings
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, Value, When, Window
+from django.db.models.functions import RowNumber
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, override
 
 from ducha.common.errors import NotFound
-from ducha.items.models import Item
+from ducha.items.models import Confidentiality, Item
 from ducha.orgs.models import User
 from ducha.reminders.models import (
     Channel,
@@ -20,8 +26,24 @@ from ducha.reminders.models import (
     Reminder,
     ReminderKind,
 )
+from ducha.workcalendar.services import workdays_between
 
 UNREAD_CAP = 99
+# Lines of a message shown in the inbox and sent on a channel; the message counts all of its reminders.
+MESSAGE_LINES = 20
+# Kinds in the order a message lists them: the most pressing first.
+KIND_ORDER = [
+    ReminderKind.CHASE,
+    ReminderKind.OVERDUE,
+    ReminderKind.DUE_TODAY,
+    ReminderKind.DUE_SOON,
+    ReminderKind.NOT_SIGNED,
+    ReminderKind.PROGRESS_DUE,
+    ReminderKind.REPORT_CHECK,
+    ReminderKind.REVIEW,
+    ReminderKind.EXTENSION,
+    ReminderKind.ASSIGNED,
+]
 
 
 def unread_count(user: User, *, cap: int = UNREAD_CAP) -> int:
@@ -47,38 +69,170 @@ def inbox_page(
     if cursor is not None:
         queryset = queryset.filter(id__lt=cursor)
     rows = list(queryset.order_by("-id")[: limit + 1])
-    return InboxPage(messages=rows[:limit], next_cursor=rows[limit - 1].pk if len(rows) > limit else None)
+    messages = rows[:limit]
+    with_lines(messages)
+    return InboxPage(messages=messages, next_cursor=rows[limit - 1].pk if len(rows) > limit else None)
 
 
-def message_for_user(user: User, message_id: int) -> Message:
+def message_for_user(user: User, message_id: int, *, limit: int = MESSAGE_LINES) -> Message:
     message = Message.objects.filter(pk=message_id, recipient=user).first()
     if message is None:
         raise NotFound()
+    with_lines([message], limit=limit)
     return message
 
 
-def item_reminder_log(item: Item) -> QuerySet[Reminder]:
-    """Every reminder and 催办 of the item: who was reminded of what, when, how (deliveries) and whether read."""
-    return (
-        Reminder.objects.filter(item=item)
-        .select_related("recipient", "unit", "chase__actor", "message")
-        .prefetch_related(Prefetch("message__deliveries", queryset=Delivery.objects.order_by("channel")))
-        .order_by("-created_at", "-id")
+def _line_label(kind: str, due_date: dt.date | None, today: dt.date) -> str:
+    if kind == ReminderKind.OVERDUE and due_date is not None:
+        days = max(workdays_between(due_date, today), 1)
+        return ngettext("overdue by %(days)d working day", "overdue by %(days)d working days", days) % {
+            "days": days
+        }
+    return str(ReminderKind(kind).label)
+
+
+def message_lines(messages: list[Message], *, limit: int = MESSAGE_LINES) -> dict[int, list[dict[str, Any]]]:
+    """The lines of each message: its reminders (the run's reminders of its recipient), the most pressing
+    first, at most `limit` per message, in one query (a window over the (run, recipient) index). A line:
+    {item, rectification, url, number, title, is_secret, kind, step, label, due_date, unit, note}; a
+    rectification's line has no item, and its inspection's topic and finding as title."""
+    by_pair = {(m.run_id, m.recipient_id): m for m in messages if m.run_id is not None}
+    if not by_pair:
+        return {}
+    pairs = Q()
+    for run_id, recipient_id in by_pair:
+        pairs |= Q(run_id=run_id, recipient_id=recipient_id)
+    rank = Case(
+        *[When(kind=kind, then=Value(position)) for position, kind in enumerate(KIND_ORDER)],
+        default=Value(len(KIND_ORDER)),
+        output_field=IntegerField(),
     )
+    rows = (
+        Reminder.objects.filter(pairs)
+        .annotate(
+            line=Window(
+                RowNumber(),
+                partition_by=[F("run_id"), F("recipient_id")],
+                order_by=[rank.asc(), F("due_date").asc(nulls_last=True), F("item_id").asc(), F("id").asc()],
+            )
+        )
+        .filter(line__lte=limit)
+        .order_by("run_id", "recipient_id", "line")
+        .values_list(
+            "run_id",
+            "recipient_id",
+            "item_id",
+            "kind",
+            "step",
+            "due_date",
+            "item__number",
+            "item__title",
+            "item__confidentiality",
+            "unit__name",
+            "chase__text",
+            "rectification_id",
+            "rectification__inspection_id",
+            "rectification__inspection__topic",
+            "rectification__finding__title",
+        )
+    )
+    result: dict[int, list[dict[str, Any]]] = {m.pk: [] for m in by_pair.values()}
+    labels: dict[tuple[str, dt.date | None, dt.date], str] = {}
+    with override(settings.LANGUAGE_CODE):
+        for row in rows:
+            run_id, recipient_id, item, kind, step, due, number, title, secrecy, unit, note = row[:11]
+            rectification, inspection, topic, finding = row[11:]
+            message = by_pair[(run_id, recipient_id)]
+            today = timezone.localtime(message.created_at).date()
+            label = labels.get((kind, due, today))
+            if label is None:
+                label = labels[(kind, due, today)] = _line_label(kind, due, today)
+            if rectification is not None:  # an inspection's rectification (整改)
+                number, title = str(_("Rectification")), f"{topic}：{finding}"
+                url = f"{reverse('inspections:detail', args=[inspection])}#rectification-{rectification}"
+            else:
+                url = reverse("item-detail", args=[item])
+            result[message.pk].append(
+                {
+                    "item": item,
+                    "rectification": rectification,
+                    "url": url,
+                    "number": number,
+                    "title": title,
+                    "is_secret": secrecy == Confidentiality.SECRET,
+                    "kind": kind,
+                    "step": step,
+                    "label": label,
+                    "due_date": due.isoformat() if due else None,
+                    "unit": unit,
+                    "note": note or "",
+                }
+            )
+    return result
+
+
+def with_lines(messages: list[Message], *, limit: int = MESSAGE_LINES) -> list[Message]:
+    """Attach each message's lines (`message.lines`) for the inbox, the API and the channels."""
+    lines = message_lines(messages, limit=limit)
+    for message in messages:
+        message.lines = lines.get(message.pk, [])
+    return messages
+
+
+def message_text(message: Message) -> str:
+    """The message as plain text (its lines, how many more, where to act) — what an e-mail carries."""
+    from ducha.reminders import channels
+
+    lines = getattr(message, "lines", None)
+    if lines is None:
+        lines = message_lines([message]).get(message.pk, [])
+    outgoing = channels.Outgoing(
+        subject=message.subject,
+        lines=lines,
+        line_count=message.line_count,
+        target="",
+        inbox_url=f"{settings.DUCHA_SITE_URL}/inbox/",
+    )
+    return channels.plain_body(outgoing, external=False)
+
+
+def item_reminder_log(item: Item, *, limit: int = 100) -> list[Reminder]:
+    """The item's latest reminders and 催办: who was reminded of what, when, how (the message's deliveries) and
+    whether it was read. Each reminder gets `message`: the message it went out in (its run's, to its
+    recipient), or None."""
+    reminders = list(
+        Reminder.objects.filter(item=item)
+        .select_related("recipient", "unit", "chase__actor")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    pairs = Q()
+    for reminder in reminders:
+        if reminder.run_id is not None:
+            pairs |= Q(run_id=reminder.run_id, recipient_id=reminder.recipient_id)
+    messages: dict[tuple[int | None, int], Message] = {}
+    if pairs:
+        for message in Message.objects.filter(pairs).prefetch_related(
+            Prefetch("deliveries", queryset=Delivery.objects.order_by("channel"))
+        ):
+            messages[(message.run_id, message.recipient_id)] = message
+    for reminder in reminders:
+        reminder.message = messages.get((reminder.run_id, reminder.recipient_id))
+    return reminders
 
 
 def unit_record(
     *, unit_id: int, since: dt.datetime | None = None, until: dt.datetime | None = None
 ) -> dict[str, int]:
-    """How often the unit was reminded, by kind (distinct items; for scoring late sign-for, overdue items and
-    missed progress reports). Uses the (unit, kind, created_at) index."""
-    queryset = Reminder.objects.filter(unit_id=unit_id)
+    """How often the unit was late, by kind (distinct items; for scoring late sign-for, overdue items, progress
+    reports due or missed, and the office's 催办). Only the late kinds count (ReminderKind.late()): they are the
+    ones the (unit, kind, created_at) index holds."""
+    queryset = Reminder.objects.filter(unit_id=unit_id, kind__in=ReminderKind.late())
     if since is not None:
         queryset = queryset.filter(created_at__gte=since)
     if until is not None:
         queryset = queryset.filter(created_at__lt=until)
     rows = queryset.values("kind").annotate(items=Count("item_id", distinct=True)).order_by()
-    record = {kind: 0 for kind in ReminderKind.values}
+    record = {kind: 0 for kind in ReminderKind.late()}
     record.update({row["kind"]: row["items"] for row in rows})
     return record
 

@@ -45,14 +45,12 @@ from django.db.models import (
     Expression,
     F,
     IntegerField,
-    JSONField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
 )
-from django.db.models.functions import Cast, Concat, JSONObject
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import ngettext, override
 
@@ -60,12 +58,13 @@ from ducha.audit.models import Event, EventType
 from ducha.audit.services import event_record
 from ducha.common import error_codes as codes
 from ducha.common.errors import InvalidState, NotFound, NotPermitted, ValidationFailed
+from ducha.inspections.lifecycle import RectificationStatus
+from ducha.inspections.models import Rectification
 from ducha.items import lifecycle
 from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import (
     Assignment,
     AssignmentStatus,
-    Confidentiality,
     ExtensionRequest,
     ExtensionStatus,
     Item,
@@ -94,12 +93,10 @@ from ducha.reminders.models import (
     Tracker,
     WebhookEndpoint,
 )
-from ducha.workcalendar.services import workdays_between
 
 logger = logging.getLogger(__name__)
 
 RUNNING = sorted(ItemStatus.running())
-DIGEST_MAX_LINES = 50
 # A delivery claimed this long ago and still "sending" belonged to a worker that died.
 SENDING_LEASE = dt.timedelta(minutes=15)
 # A delivery queued this long ago and still waiting is queued again (the queue may have lost it).
@@ -112,13 +109,21 @@ SWEEP_LOCK_KEY = 7_240_513_001  # pg_advisory_xact_lock key of the sweep
 _PAUSE_ENV = "DUCHA_SWEEP_TEST_PAUSE"
 _MARKER_ENV = "DUCHA_SWEEP_TEST_MARKER"
 
+# The unit's roles a reminder may go to; each role has its audience's name, so one join with the unit's users
+# serves all of them.
 UNIT_AUDIENCE_ROLES: dict[str, str] = {
     Audience.LIAISON: Role.LIAISON,
     Audience.HANDLER: Role.HANDLER,
     Audience.UNIT_HEAD: Role.UNIT_HEAD,
 }
+assert all(audience == role for audience, role in UNIT_AUDIENCE_ROLES.items())
+# In place of an item path: the base queryset is of inspection rectifications (整改), whose deadlines follow the
+# items' rules. Their office is the inspection's government's, their leader the inspection's approver.
+RECTIFICATION = "@rectification"
+# Reminder's columns, in the order _rows selects them.
 REMINDER_COLUMNS = [
     "item_id",
+    "rectification_id",
     "unit_id",
     "recipient_id",
     "audience",
@@ -126,6 +131,7 @@ REMINDER_COLUMNS = [
     "period",
     "step",
     "due_date",
+    "chase_id",
     "created_at",
     "run_id",
 ]
@@ -171,15 +177,26 @@ def _text(expression: Any) -> Expression:
     return Cast(expression, CharField())
 
 
-def _insert_reminders(rows: QuerySet) -> int:
-    """INSERT … SELECT … ON CONFLICT DO NOTHING: the database skips every reminder that exists already."""
-    sql, params = rows.query.sql_with_params()
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(column) for column in REMINDER_COLUMNS)
-    statement = f"INSERT INTO {quote(Reminder._meta.db_table)} ({columns}) {sql} ON CONFLICT DO NOTHING"
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        return max(cursor.rowcount, 0)
+class _Writer:
+    """Writes a run's reminders: one `INSERT … SELECT … ON CONFLICT DO NOTHING` per rule step and audience; the
+    unique key skips every reminder sent already (one index probe per candidate, however large the table grows)
+    and any that another connection writes meanwhile. Every row written carries the run's id: the run's
+    reminders are exactly those rows."""
+
+    def __init__(self, run: ReminderRun) -> None:
+        self.run = run
+        self.written = 0
+
+    def add(self, rows: QuerySet) -> int:
+        sql, params = rows.query.sql_with_params()
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(column) for column in REMINDER_COLUMNS)
+        table = quote(Reminder._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {table} ({columns}) {sql} ON CONFLICT DO NOTHING", params)
+            added = max(cursor.rowcount, 0)
+        self.written += added
+        return added
 
 
 def _rows(
@@ -187,49 +204,66 @@ def _rows(
     *,
     item: str,
     unit: str,
-    audience: str,
+    audiences: list[str],
     kind: str,
     period: Expression,
     step: int,
     run: ReminderRun,
+    chase_id: int | None = None,
 ) -> QuerySet | None:
-    """The reminder rows for `audience` over `base` (assignments, reports or extension requests), with the
-    columns of REMINDER_COLUMNS in order. `item` and `unit` are the paths from the base model to the item and to
-    the unit the reminder is about."""
-    if audience in UNIT_AUDIENCE_ROLES:
+    """The reminder rows for `audiences` over `base` (assignments, reports or extension requests), with the
+    columns of REMINDER_COLUMNS in order. `item` and `unit` are the paths from the base model to the item (or
+    RECTIFICATION: the base is of rectifications) and to the unit the reminder is about. `audiences` is either some of the unit's roles (liaison, handlers, head —
+    one join with the unit's users, whose role names the audience) or a single other audience."""
+    audience: Expression | F
+    is_rectification = item == RECTIFICATION
+    owner = "inspection" if is_rectification else item  # what has the government and the approver
+    if all(a in UNIT_AUDIENCE_ROLES for a in audiences):
         users = f"{unit}__users"
         base = base.filter(
-            **{f"{users}__is_active": True, f"{users}__role_grants__role": UNIT_AUDIENCE_ROLES[audience]}
+            **{
+                f"{users}__is_active": True,
+                f"{users}__role_grants__role__in": [UNIT_AUDIENCE_ROLES[a] for a in audiences],
+            }
         )
         recipient = F(f"{users}__id")
-    elif audience == Audience.OFFICE:
-        users = f"{item}__government__member_units__users"
+        audience = F(
+            f"{users}__role_grants__role"
+        )  # the role's name is the audience's (see UNIT_AUDIENCE_ROLES)
+    elif audiences == [Audience.OFFICE]:
+        users = f"{owner}__government__member_units__users"
         base = base.filter(**{f"{users}__is_active": True, f"{users}__role_grants__role": Role.OFFICE})
         recipient = F(f"{users}__id")
-    elif audience == Audience.LEADER:
-        base = base.filter(**{f"{item}__approver__is_active": True})
-        recipient = F(f"{item}__approver_id")
-    elif audience == Audience.TRACKER:
+        audience = _const(Audience.OFFICE, CharField())
+    elif audiences == [Audience.LEADER]:
+        base = base.filter(**{f"{owner}__approver__is_active": True})
+        recipient = F(f"{owner}__approver_id")
+        audience = _const(Audience.LEADER, CharField())
+    elif audiences == [Audience.TRACKER] and not is_rectification:
         base = base.filter(**{f"{item}__tracker__user__is_active": True})
         recipient = F(f"{item}__tracker__user_id")
+        audience = _const(Audience.TRACKER, CharField())
     else:
         return None
     return (
         base.order_by()
         .annotate(
-            r_item=F(f"{item}_id"),
+            r_item=_const(None, BigIntegerField()) if is_rectification else F(f"{item}_id"),
+            r_rectification=F("id") if is_rectification else _const(None, BigIntegerField()),
             r_unit=F(f"{unit}_id"),
             r_recipient=recipient,
-            r_audience=_const(audience, CharField()),
+            r_audience=audience,
             r_kind=_const(kind, CharField()),
             r_period=period,
             r_step=_const(step, IntegerField()),
-            r_due_date=F(f"{item}__due_date"),
+            r_due_date=F("due_date") if is_rectification else F(f"{item}__due_date"),
+            r_chase=_const(chase_id, BigIntegerField()),
             r_created_at=_const(run.at, DateTimeField()),
             r_run=_const(run.pk, BigIntegerField()),
         )
         .values_list(
             "r_item",
+            "r_rectification",
             "r_unit",
             "r_recipient",
             "r_audience",
@@ -237,6 +271,7 @@ def _rows(
             "r_period",
             "r_step",
             "r_due_date",
+            "r_chase",
             "r_created_at",
             "r_run",
         )
@@ -244,6 +279,7 @@ def _rows(
 
 
 def _insert_for(
+    writer: _Writer,
     base: QuerySet,
     audiences: Iterable[str],
     *,
@@ -252,15 +288,28 @@ def _insert_for(
     kind: str,
     period: Expression,
     step: int,
-    run: ReminderRun,
+    chase_id: int | None = None,
 ) -> int:
+    """Write the reminders of one rule step: one statement for the unit's roles together, one for each other
+    audience."""
+    wanted = list(dict.fromkeys(audiences))
+    in_unit = [a for a in wanted if a in UNIT_AUDIENCE_ROLES]
+    groups = ([in_unit] if in_unit else []) + [[a] for a in wanted if a not in UNIT_AUDIENCE_ROLES]
     total = 0
-    for audience in audiences:
+    for group in groups:
         rows = _rows(
-            base, item=item, unit=unit, audience=audience, kind=kind, period=period, step=step, run=run
+            base,
+            item=item,
+            unit=unit,
+            audiences=group,
+            kind=kind,
+            period=period,
+            step=step,
+            run=writer.run,
+            chase_id=chase_id,
         )
         if rows is not None:
-            total += _insert_reminders(rows)
+            total += writer.add(rows)
     return total
 
 
@@ -308,6 +357,7 @@ def rule_sets(kind: str, item: str = "item") -> list[tuple[Q, list[ReminderRule]
 @dataclass(frozen=True)
 class _Context:
     run: ReminderRun
+    writer: _Writer
     today: dt.date
     first: dt.date  # the trigger window: first <= trigger date <= last
     last: dt.date
@@ -323,18 +373,35 @@ class _Context:
         return timing.start_of_day(days[0]), timing.start_of_day(days[1] + dt.timedelta(days=1))
 
 
-# Each kind: (base queryset, item path, unit path, period, audiences it may go to or None for any), per step.
-_Base = tuple[QuerySet, str, str, Expression, frozenset[str] | None]
+# Each kind: (base queryset, item path, unit path, period, audiences), per step. The audiences: None for the
+# rule's own, a set to keep only those of the rule's, or a mapping to put others in their place.
+_Audiences = frozenset[str] | dict[str, tuple[str, ...]] | None
+_Base = tuple[QuerySet, str, str, Expression, _Audiences]
+# Who reviews a delegated child item in the office's place: the delegating unit's liaison and head.
+DELEGATOR_REVIEWS: dict[str, tuple[str, ...]] = {
+    Audience.OFFICE: (Audience.LIAISON, Audience.UNIT_HEAD),
+    Audience.TRACKER: (Audience.TRACKER,),
+}
+
+
+def _audiences(wanted: Iterable[str], allowed: _Audiences) -> list[str]:
+    if allowed is None:
+        return list(wanted)
+    if isinstance(allowed, dict):
+        return [substitute for audience in wanted for substitute in allowed.get(audience, ())]
+    return [audience for audience in wanted if audience in allowed]
 
 
 def _bases_not_signed(rule: ReminderRule, ctx: _Context) -> Iterator[_Base]:
     hours = rule.offset_hours + rule.offset_workdays * timing.office_hours().length.total_seconds() / 3600
+    # The N working hours ran out inside the trigger window: after the start of its first day, by now.
     cutoff = timing.working_hours_cutoff(ctx.run.at, max(hours, 0))
+    since = timing.working_hours_cutoff(timing.start_of_day(ctx.first), max(hours, 0))
     base = Assignment.objects.filter(
         status=AssignmentStatus.ASSIGNED,
         signed_at__isnull=True,
         item__status__in=RUNNING,
-        notified_at__isnull=False,
+        notified_at__gt=since,
         notified_at__lte=cutoff,
     )
     yield base, "item", "unit", _period(f"n#{rule.step}"), None
@@ -350,10 +417,16 @@ def _bases_deadline(rule: ReminderRule, ctx: _Context) -> Iterator[_Base]:
         item__due_date__gte=days[0],
         item__due_date__lte=days[1],
     )
+    rectifications = Rectification.objects.filter(
+        status__in=RectificationStatus.running(), due_date__gte=days[0], due_date__lte=days[1]
+    )
     if rule.kind == ReminderKind.DUE_SOON:
         # A due-soon step caught up late is no use once "due today" or "overdue" has taken over.
         base = base.filter(item__due_date__gt=ctx.today)
+        rectifications = rectifications.filter(due_date__gt=ctx.today)
     yield base, "item", "unit", _period(F("item__due_date"), f"#{rule.step}"), None
+    if not (rule.urgency or rule.source_type):  # rectifications have neither: the general steps apply
+        yield rectifications, RECTIFICATION, "target", _period(F("due_date"), f"#{rule.step}"), None
 
 
 def _bases_progress(rule: ReminderRule, ctx: _Context) -> Iterator[_Base]:
@@ -404,6 +477,16 @@ def _bases_review(rule: ReminderRule, ctx: _Context) -> Iterator[_Base]:
         head_decided_at__lt=moments[1],
     )
     yield base, "item", "assignment__unit", _period("r", F("id"), f"#{rule.step}"), None
+    # A delegated child item is reviewed by the unit that delegated it: its liaison and head stand in for the office.
+    children = Report.objects.filter(
+        kind=ReportKind.COMPLETION,
+        status=ReportStatus.SUBMITTED,
+        item__status=ItemStatus.UNDER_REVIEW,
+        item__parent__isnull=False,
+        head_decided_at__gte=moments[0],
+        head_decided_at__lt=moments[1],
+    )
+    yield children, "item", "item__delegating_unit", _period("r", F("id"), f"#{rule.step}"), DELEGATOR_REVIEWS
 
 
 def _bases_extension(rule: ReminderRule, ctx: _Context) -> Iterator[_Base]:
@@ -439,16 +522,16 @@ def _sweep_kind(kind: str, ctx: _Context) -> int:
     for condition, steps in rule_sets(kind):
         for rule in steps:
             for base, item, unit, period, allowed in _BASES[kind](rule, ctx):
-                audiences = [a for a in rule.audiences() if allowed is None or a in allowed]
+                audiences = _audiences(rule.audiences(), allowed)
                 total += _insert_for(
-                    base.filter(condition),
+                    ctx.writer,
+                    base if item == RECTIFICATION else base.filter(condition),
                     audiences,
                     item=item,
                     unit=unit,
                     kind=kind,
                     period=period,
                     step=rule.step,
-                    run=ctx.run,
                 )
     return total
 
@@ -467,10 +550,13 @@ def _test_pause(point: str) -> None:
 
 
 def _sweep_lock() -> None:
-    """Overlapping sweeps queue here (PostgreSQL; SQLite's IMMEDIATE transactions already serialise writers)."""
+    """Overlapping sweeps queue here (PostgreSQL; SQLite's IMMEDIATE transactions already serialise writers).
+    The sweep's statements are many short index-range joins: PostgreSQL's JIT compiler would spend more time
+    compiling each of them than running it, so it is off for this transaction."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SWEEP_LOCK_KEY])
+            cursor.execute("SET LOCAL jit = off")
 
 
 def sweep(*, at: dt.datetime | None = None) -> SweepResult:
@@ -490,7 +576,7 @@ def sweep(*, at: dt.datetime | None = None) -> SweepResult:
             run = ReminderRun.objects.create(
                 source=ReminderRun.Source.SWEEP, at=at, started_at=timezone.now(), in_window=True
             )
-            ctx = _Context(run=run, today=today, first=first, last=last)
+            ctx = _Context(run=run, writer=_Writer(run), today=today, first=first, last=last)
             result.run_id = run.pk
             for kind in ReminderKind.swept():
                 result.inserted[kind] = _sweep_kind(kind, ctx)
@@ -504,134 +590,86 @@ def sweep(*, at: dt.datetime | None = None) -> SweepResult:
 # --- turning a run's reminders into messages ------------------------------------------------------------------
 
 
-def _line_label(kind: str, due_date: dt.date | None, today: dt.date) -> str:
-    if kind == ReminderKind.OVERDUE and due_date is not None:
-        days = max(workdays_between(due_date, today), 1)
-        return ngettext("overdue by %(days)d working day", "overdue by %(days)d working days", days) % {
-            "days": days
-        }
-    return str(ReminderKind(kind).label)
+def _digest(run: ReminderRun) -> int:
+    """One message per recipient for the run's reminders: how many of each kind, with a subject; its lines are
+    the reminders themselves (see selectors.message_lines). Counted in SQL, so the work in Python is one row per
+    recipient, however many reminders the run wrote."""
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    rows = Reminder.objects.filter(run=run).values_list("recipient_id", "kind").annotate(n=Count("id"))
+    for recipient, kind, count in rows.order_by():
+        counts[recipient][kind] = count
+    if not counts:
+        return 0
+    messages = []
+    with override(settings.LANGUAGE_CODE):
+        for recipient, kinds in counts.items():
+            messages.append(
+                Message(
+                    run=run,
+                    recipient_id=recipient,
+                    subject=_subject(kinds),
+                    line_count=sum(kinds.values()),
+                    created_at=run.at,
+                )
+            )
+        Message.objects.bulk_create(messages, batch_size=2000)
+        _subjects_for_single_lines(run)
+    return len(messages)
 
 
-def _subject(kind_counts: dict[str, int], first_line: dict[str, Any]) -> str:
+def _subject(kind_counts: dict[str, int]) -> str:
     total = sum(kind_counts.values())
     if total == 1:
-        kind = next(iter(kind_counts))
-        reference = first_line.get("number") or (
-            "" if first_line.get("is_secret") else first_line.get("title", "")
-        )
-        return f"{ReminderKind(kind).label}: {reference}".strip(": ")[:200]
+        return str(ReminderKind(next(iter(kind_counts))).label)
     return ngettext("%(count)d supervision reminder", "%(count)d supervision reminders", total) % {
         "count": total
     }
 
 
-def _digest(run: ReminderRun) -> int:
-    """One message per recipient for the run's new reminders, listing each item (the first DIGEST_MAX_LINES)."""
-    today = timing.local(run.at).date()
-    rows = (
-        Reminder.objects.filter(run=run)
-        .order_by("recipient_id", "kind", "item_id", "unit_id")
-        .values_list(
-            "recipient_id",
-            "item_id",
-            "kind",
-            "step",
-            "due_date",
-            "item__number",
-            "item__title",
-            "item__confidentiality",
-            "unit__name",
-            "chase__text",
-        )
-    )
-    inbox_url = f"{settings.DUCHA_SITE_URL}/inbox/"
-    messages: list[Message] = []
+def _subjects_for_single_lines(run: ReminderRun) -> None:
+    """A message about one item names it in the subject (its number, or its title unless it is secret)."""
+    from ducha.reminders.selectors import message_lines
 
-    def flush(recipient: int | None, lines: list[dict[str, Any]], kinds: dict[str, int]) -> None:
-        if recipient is None:
-            return
-        count = sum(kinds.values())
-        subject = _subject(kinds, lines[0])
-        outgoing = channels.Outgoing(
-            subject=subject, lines=lines, line_count=count, target="", inbox_url=inbox_url
-        )
-        messages.append(
-            Message(
-                run=run,
-                recipient_id=recipient,
-                subject=subject,
-                body=channels.plain_body(outgoing, external=False),
-                lines=lines,
-                line_count=count,
-                created_at=run.at,
-            )
-        )
-
-    with override(settings.LANGUAGE_CODE):
-        current: int | None = None
-        lines: list[dict[str, Any]] = []
-        kinds: dict[str, int] = defaultdict(int)
-        for recipient, item, kind, step, due, number, title, secrecy, unit, note in rows.iterator(2000):
-            if recipient != current:
-                flush(current, lines, kinds)
-                current, lines, kinds = recipient, [], defaultdict(int)
-            kinds[kind] += 1
-            if len(lines) < DIGEST_MAX_LINES:
-                lines.append(
-                    {
-                        "item": item,
-                        "number": number,
-                        "title": title,
-                        "is_secret": secrecy == Confidentiality.SECRET,
-                        "kind": kind,
-                        "step": step,
-                        "label": _line_label(kind, due, today),
-                        "due_date": due.isoformat() if due else None,
-                        "unit": unit,
-                        "note": note or "",
-                        "url": f"{settings.DUCHA_SITE_URL}/items/{item}/",
-                    }
-                )
-        flush(current, lines, kinds)
-    Message.objects.bulk_create(messages, batch_size=500)
-    if messages:
-        Reminder.objects.filter(run=run).update(
-            message_id=Subquery(
-                Message.objects.filter(run=run, recipient_id=OuterRef("recipient_id")).values("id")[:1]
-            )
-        )
-    return len(messages)
+    single = list(Message.objects.filter(run=run, line_count=1))
+    if not single:
+        return
+    lines = message_lines(single, limit=1)
+    for message in single:
+        first = (lines.get(message.pk) or [{}])[0]
+        reference = first.get("number") or ("" if first.get("is_secret") else first.get("title", ""))
+        message.subject = f"{message.subject}: {reference}".strip(": ")[:200]
+    Message.objects.bulk_update(single, ["subject"], batch_size=2000)
 
 
 def _write_timeline(run: ReminderRun) -> None:
-    """One item_reminded audit event per item, kind and step of the run, written by one INSERT … SELECT."""
-    rows = (
-        Reminder.objects.filter(run=run)
-        .order_by()
-        .values("item_id", "kind", "step")
-        .annotate(
-            e_type=_const(EventType.ITEM_REMINDED.value, CharField()),
-            e_subject_type=_const("item", CharField()),
-            e_created_at=_const(run.at, DateTimeField()),
-            e_old=_const("{}", JSONField()) if connection.vendor == "postgresql" else Value("{}"),
-            e_new=JSONObject(
-                kind=F("kind"),
-                step=F("step"),
-                run=_const(run.pk, BigIntegerField()),
-                recipients=Count("id"),
-            ),
-            e_comment=_const("", CharField()),
-        )
-        .values_list("e_type", "e_subject_type", "item_id", "e_created_at", "e_old", "e_new", "e_comment")
-    )
-    sql, params = rows.query.sql_with_params()
+    """One audit event per item (or rectification), kind and step of the run, written by INSERT … SELECT: an
+    item's go on the item's timeline, a rectification's on its inspection's."""
     quote = connection.ops.quote_name
     columns = ", ".join(
         quote(c) for c in ("event_type", "subject_type", "subject_id", "created_at", "old", "new", "comment")
     )
+    build, old = (
+        ("jsonb_build_object", "'{}'::jsonb")
+        if connection.vendor == "postgresql"
+        else ("json_object", "'{}'")
+    )
+    recipients = "'recipients', COUNT(*)"
+    reminders, events = quote(Reminder._meta.db_table), quote(Event._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {quote(Event._meta.db_table)} ({columns}) {sql}", params)
+        cursor.execute(
+            f"INSERT INTO {events} ({columns}) SELECT %s, 'item', r.item_id, %s, {old}, "
+            f"{build}('kind', r.kind, 'step', r.step, 'run', r.run_id, {recipients}), '' FROM {reminders} r "
+            "WHERE r.run_id = %s AND r.item_id IS NOT NULL GROUP BY r.item_id, r.kind, r.step, r.run_id",
+            [EventType.ITEM_REMINDED.value, run.at, run.pk],
+        )
+        cursor.execute(
+            f"INSERT INTO {events} ({columns}) SELECT %s, 'inspection', x.inspection_id, %s, {old}, "
+            f"{build}('rectification', r.rectification_id, 'kind', r.kind, 'step', r.step, 'run', r.run_id, "
+            f"{recipients}), '' FROM {reminders} r "
+            f"JOIN {quote(Rectification._meta.db_table)} x ON x.id = r.rectification_id WHERE r.run_id = %s "
+            "GROUP BY x.inspection_id, r.rectification_id, r.kind, r.step, r.run_id",
+            [EventType.RECTIFICATION_REMINDED.value, run.at, run.pk],
+        )
 
 
 def _run_finish(
@@ -640,9 +678,9 @@ def _run_finish(
     """Digest the run's new reminders, write the timeline, create the deliveries and (after the commit) queue
     those that are due now."""
     messages = _digest(run)
-    if timeline:
+    if timeline and messages:
         _write_timeline(run)
-    deliveries = _deliveries_create(run)
+    deliveries = _deliveries_create(run) if messages else []
     run.status = ReminderRun.Status.DONE
     run.finished_at = timezone.now()
     run.counts = {**(counts or {}), "messages": messages, "deliveries": len(deliveries)}
@@ -798,9 +836,11 @@ def _outgoing(delivery: Delivery) -> channels.Outgoing:
         endpoint = WebhookEndpoint.objects.filter(url=delivery.target).first()
         if endpoint is not None:
             style, use_markdown = endpoint.style, endpoint.use_markdown
+    from ducha.reminders.selectors import message_lines
+
     return channels.Outgoing(
         subject=message.subject,
-        lines=message.lines,
+        lines=message_lines([message], limit=channels.WEBHOOK_MAX_LINES).get(message.pk, []),
         line_count=message.line_count,
         target=delivery.target,
         inbox_url=f"{settings.DUCHA_SITE_URL}/inbox/",
@@ -906,9 +946,10 @@ def notice_send(*, event: str, item_id: int, object_id: int | None = None) -> in
     - extension: an extension request waits for the office (pending) or the leader (endorsed) (object_id).
     The named tracker hears of each. Called after the item service commits. Returns the reminders written."""
     at = timezone.now()
-    run = _event_run(at)
     if event != "assigned" and object_id is None:
         raise ValueError(f"{event} needs object_id")
+    run = _event_run(at)
+    writer = _Writer(run)
     everyone = [Audience.LIAISON, Audience.HANDLER, Audience.UNIT_HEAD, Audience.OFFICE, Audience.LEADER]
     if event == "assigned":
         base: QuerySet = Assignment.objects.filter(item_id=item_id, item__status__in=RUNNING)
@@ -923,11 +964,23 @@ def notice_send(*, event: str, item_id: int, object_id: int | None = None) -> in
         ]
         kind = ReminderKind.REPORT_CHECK
     elif event == "report_submitted":
-        base = Report.objects.filter(
-            pk=object_id or 0, item_id=item_id, status=ReportStatus.SUBMITTED, item__parent__isnull=True
-        )
+        base = Report.objects.filter(pk=object_id or 0, item_id=item_id, status=ReportStatus.SUBMITTED)
+        period = _period("r", F("id"), "#0")
         bases = [
-            (base, "item", "assignment__unit", _period("r", F("id"), "#0"), frozenset({Audience.OFFICE}))
+            (
+                base.filter(item__parent__isnull=True),
+                "item",
+                "assignment__unit",
+                period,
+                frozenset({Audience.OFFICE}),
+            ),
+            (
+                base.filter(item__parent__isnull=False),
+                "item",
+                "item__delegating_unit",
+                period,
+                DELEGATOR_REVIEWS,
+            ),
         ]
         kind = ReminderKind.REVIEW
     elif event == "extension":
@@ -954,8 +1007,10 @@ def notice_send(*, event: str, item_id: int, object_id: int | None = None) -> in
         raise ValueError(f"unknown event {event!r}")
     total = 0
     for base, item, unit, period, audiences in bases:
-        wanted = [a for a in everyone if audiences is None or a in audiences] + [Audience.TRACKER]
-        total += _insert_for(base, wanted, item=item, unit=unit, kind=kind, period=period, step=0, run=run)
+        wanted = _audiences([*everyone, Audience.TRACKER], audiences)
+        if Audience.TRACKER not in wanted:
+            wanted.append(Audience.TRACKER)
+        total += _insert_for(writer, base, wanted, item=item, unit=unit, kind=kind, period=period, step=0)
     _run_finish(run, counts={"inserted": {kind: total}})
     return total
 
@@ -994,28 +1049,24 @@ def chase_send(*, item_id: int, actor: User, text: str, unit_ids: Iterable[int] 
         )
     at = timezone.now()
     run = _event_run(at, ReminderRun.Source.CHASE)
+    writer = _Writer(run)
     chases = []
     for unit_id in wanted:
         chase = Chase.objects.create(
             item=item, unit_id=unit_id, actor=actor, text=text[:CHASE_TEXT_MAX], created_at=at
         )
-        period = f"c{chase.pk}"
         _insert_for(
+            writer,
             Assignment.objects.filter(item=item, unit_id=unit_id),
             CHASE_AUDIENCES,
             item="item",
             unit="unit",
             kind=ReminderKind.CHASE,
-            period=_period(period),
+            period=_period(f"c{chase.pk}"),
             step=0,
-            run=run,
+            chase_id=chase.pk,
         )
-        recipients = list(
-            Reminder.objects.filter(run=run, unit_id=unit_id, period=period).values_list(
-                "recipient_id", flat=True
-            )
-        )
-        Reminder.objects.filter(run=run, unit_id=unit_id, period=period).update(chase=chase)
+        recipients = list(Reminder.objects.filter(chase=chase).values_list("recipient_id", flat=True))
         event_record(
             event_type=EventType.ITEM_CHASED,
             subject_type="item",

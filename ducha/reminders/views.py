@@ -51,9 +51,10 @@ def inbox_read(request: HttpRequest, message_id: int) -> HttpResponse:
         message = services.message_mark_read(message_id=message_id, user=request.user)  # type: ignore[arg-type]
     except NotFound:
         raise Http404 from None
-    lines = message.lines
-    if len(lines) == 1 and request.POST.get("open"):
-        return redirect("item-detail", lines[0]["item"])
+    if message.line_count == 1 and request.POST.get("open"):
+        lines = selectors.message_lines([message], limit=1).get(message.pk)
+        if lines:
+            return redirect(lines[0]["url"])
     return redirect(request.POST.get("next") or reverse("inbox"))
 
 

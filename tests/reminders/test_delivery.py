@@ -9,7 +9,7 @@ from email.header import decode_header, make_header
 import pytest
 
 from ducha.common.errors import NotPermitted
-from ducha.reminders import services
+from ducha.reminders import selectors, services
 from ducha.reminders.models import Delivery, DeliveryAttempt, MandatoryChannel, WebhookEndpoint
 
 from .conftest import moment
@@ -63,7 +63,8 @@ def test_dingtalk_style_and_secret_titles_stay_in_the_inbox(
     [request] = http_server.requests
     assert set(request.body["markdown"]) == {"title", "text"}
     assert "老旧小区改造" not in request.body["markdown"]["text"]
-    assert "老旧小区改造" in world.user("fgw").messages.get().lines[0]["title"]
+    [message] = selectors.with_lines(list(world.user("fgw").messages.all()))
+    assert "老旧小区改造" in message.lines[0]["title"]
 
 
 def test_sms_gateway_is_posted_phone_and_text_and_its_answer_is_checked(

@@ -14,7 +14,7 @@ from ducha.reminders.models import Chase, Delivery, Message, Reminder
 from tests.helpers import advance, make_item
 
 from .conftest import moment
-from .support import running_item, sent
+from .support import running_item, sent, sweep
 
 D = datetime.date
 pytestmark = pytest.mark.django_db
@@ -96,7 +96,7 @@ def test_the_office_chases_a_unit_with_a_message(world, travel, django_capture_o
         world.departments["jyj"].pk,
     )
     assert len(event.new["recipients"]) == 3
-    message = Message.objects.get(recipient=world.user("jyj_head"))
+    [message] = selectors.with_lines([Message.objects.get(recipient=world.user("jyj_head"))])
     assert message.lines[0]["note"] == "请于本周五前报送进展"
 
 
@@ -193,3 +193,31 @@ def test_inbox_unread_counts_and_marking_read(world, travel, django_capture_on_c
         services.message_mark_read(message_id=page.messages[1].pk, user=world.user("fgw"))
     assert services.inbox_mark_all_read(user=liaison) == 2
     assert selectors.unread_count(liaison) == 0
+
+
+def test_a_child_items_report_waits_on_the_delegating_unit_not_the_office(
+    world, travel, django_capture_on_commit_callbacks
+):
+    travel(2026, 11, 2, 10)
+    parent = running_item(world, due=D(2026, 11, 30))
+    cgz = world.townships["cgz"]
+    with django_capture_on_commit_callbacks(execute=True):
+        child = item_services.item_delegate(item_id=parent.pk, actor=world.user("fgw"), unit_id=cgz.pk)
+        item_services.item_sign(item_id=child.pk, actor=world.user("cgz"))
+        item_services.item_report(item_id=child.pk, actor=world.user("cgz"), text="已完成。")
+        item_services.item_report_approve(item_id=child.pk, actor=world.user("cgz_head"))
+
+    # at once: the delegating unit's liaison and head, the reviewers of a child item; not the office
+    assert sent(child, kind="review") == {("fgw_liaison", "review", 0), ("fgw_head", "review", 0)}
+    assert Reminder.objects.get(item=child, kind="review", recipient=world.user("fgw_head")).unit_id == (
+        world.departments["fgw"].pk
+    )
+
+    # still waiting three working days later: the sweep's review step reaches them again, still not the office
+    sweep(travel, django_capture_on_commit_callbacks, 2026, 11, 5, 10)
+    assert sent(child, kind="review") == {
+        ("fgw_liaison", "review", 0),
+        ("fgw_head", "review", 0),
+        ("fgw_liaison", "review", 1),
+        ("fgw_head", "review", 1),
+    }

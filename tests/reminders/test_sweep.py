@@ -8,7 +8,7 @@ import pytest
 
 from ducha.audit.models import Event, EventType
 from ducha.items import services as item_services
-from ducha.reminders import services
+from ducha.reminders import selectors, services
 from ducha.reminders.models import Message, Reminder, ReminderRule
 from ducha.reminders.selectors import unit_record
 
@@ -142,7 +142,7 @@ def test_a_unit_with_five_items_due_gets_one_digest(world, travel, django_captur
     liaison = world.user("fgw_liaison")
     messages = Message.objects.filter(recipient=liaison)
     assert messages.count() == 1
-    digest = messages.get()
+    [digest] = selectors.with_lines([messages.get()])
     assert digest.line_count == 5
     assert sorted(line["item"] for line in digest.lines) == sorted(item.pk for item in items)
     assert {line["kind"] for line in digest.lines} == {"due_today"}

@@ -409,7 +409,7 @@ def _item_page(
             "today": today,
             # 催办: the office chases the units of a running item; every reminder and chase is listed.
             "may_chase": item.status in ItemStatus.running() and lifecycle.office(item, user) is None,
-            "reminder_log": list(item_reminder_log(item)[:100]),
+            "reminder_log": item_reminder_log(item, limit=100),
         },
         status=status,
     )
