@@ -259,7 +259,7 @@ class DisputeOut(Schema):
 
 
 class EventOut(Schema):
-    id: int
+    id: int | None  # None: a reminder entry, built from the reminders rather than stored as an event
     event_type: str
     event_display: str
     actor: UserRef | None

@@ -335,15 +335,19 @@ def evidence_reuse(use: EvidenceUse, user: User) -> list[EvidenceUse]:
     return list(others.filter(inspection_id__in=visible))
 
 
-def inspection_timeline(inspection: Inspection, user: User) -> QuerySet[Event]:
-    """The inspection's audit events, oldest first; a target view sees none (the team's working record)."""
+def inspection_timeline(inspection: Inspection, user: User) -> list[Event]:
+    """The inspection's audit events and its rectifications' reminders, oldest first; a target view sees none
+    (the team's working record)."""
+    from ducha.reminders.selectors import reminder_timeline, with_reminders
+
     if not has_full_view(inspection, user):
-        return Event.objects.none()
-    return (
+        return []
+    events = (
         Event.objects.filter(subject_type="inspection", subject_id=inspection.pk)
         .select_related("actor", "actor_unit")
         .order_by("created_at", "id")
     )
+    return with_reminders(list(events), reminder_timeline(inspection_id=inspection.pk))
 
 
 # --- rectifications across inspections (to-do lists, reminders) ---------------------------------------------------

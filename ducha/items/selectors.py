@@ -200,13 +200,16 @@ def get_item_for_user(user: User, item_id: int, *, record_view: bool = True) -> 
     return item
 
 
-def item_timeline(item: Item) -> QuerySet[Event]:
-    """Every audit event of the item, oldest first."""
-    return (
+def item_timeline(item: Item) -> list[Event]:
+    """Every audit event of the item and the reminders sent about it, oldest first."""
+    from ducha.reminders.selectors import reminder_timeline, with_reminders
+
+    events = (
         Event.objects.filter(subject_type="item", subject_id=item.pk)
         .select_related("actor", "actor_unit")
         .order_by("created_at", "id")
     )
+    return with_reminders(list(events), reminder_timeline(item=item))
 
 
 def item_children(item: Item, user: User) -> QuerySet[Item]:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, override
 
+from ducha.audit.models import Event, EventType
 from ducha.common.errors import NotFound
 from ducha.items.models import Confidentiality, Item
 from ducha.orgs.models import User
@@ -194,6 +195,53 @@ def message_text(message: Message) -> str:
         inbox_url=f"{settings.DUCHA_SITE_URL}/inbox/",
     )
     return channels.plain_body(outgoing, external=False)
+
+
+def reminder_timeline(*, item: Item | None = None, inspection_id: int | None = None) -> list[Event]:
+    """The reminders of an item — or of an inspection's rectifications — as timeline entries, one per run, kind
+    and step (who was reminded, on which channel and whether it was read: the reminder log). The reminders are
+    the record: the sweep does not copy them into the audit log, so these entries are built from them (unsaved
+    events, without id). A 催办 has its own audit event (item_chased) and is left out here."""
+    if item is not None:
+        queryset = Reminder.objects.filter(item=item)
+        event_type, subject_type, subject_id = EventType.ITEM_REMINDED, "item", item.pk
+    elif inspection_id is not None:
+        from ducha.inspections.models import Rectification
+
+        rectifications = Rectification.objects.filter(inspection_id=inspection_id).values("pk")
+        queryset = Reminder.objects.filter(rectification_id__in=rectifications)
+        event_type, subject_type, subject_id = EventType.RECTIFICATION_REMINDED, "inspection", inspection_id
+    else:
+        return []
+    rows = (
+        queryset.exclude(kind=ReminderKind.CHASE)
+        .values("run_id", "rectification_id", "kind", "step", "created_at")
+        .annotate(recipients=Count("id"))
+        .order_by("created_at", "run_id", "rectification_id", "kind", "step")
+    )
+    entries = []
+    for row in rows:
+        new: dict[str, Any] = {"kind": row["kind"], "step": row["step"], "run": row["run_id"]}
+        if row["rectification_id"] is not None:
+            new["rectification"] = row["rectification_id"]
+        new["recipients"] = row["recipients"]
+        entries.append(
+            Event(
+                event_type=event_type,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                created_at=row["created_at"],
+                old={},
+                new=new,
+                comment=str(ReminderKind(row["kind"]).label),
+            )
+        )
+    return entries
+
+
+def with_reminders(events: list[Event], entries: list[Event]) -> list[Event]:
+    """Audit events and reminder entries in one timeline, oldest first (an event before an entry of its time)."""
+    return sorted([*events, *entries], key=lambda event: event.created_at)
 
 
 def item_reminder_log(item: Item, *, limit: int = 100) -> list[Reminder]:

@@ -54,7 +54,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import ngettext, override
 
-from ducha.audit.models import Event, EventType
+from ducha.audit.models import EventType
 from ducha.audit.services import event_record
 from ducha.common import error_codes as codes
 from ducha.common.errors import InvalidState, NotFound, NotPermitted, ValidationFailed
@@ -557,13 +557,14 @@ def _sweep_lock() -> None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SWEEP_LOCK_KEY])
             cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL random_page_cost = 1.1")
 
 
 def sweep(*, at: dt.datetime | None = None) -> SweepResult:
     """Send every reminder due as of `at` (default now) that has not gone out yet, and dispatch deliveries that
     are due (retries, and any a crash left unsent). Safe to run at any time, repeatedly, concurrently, and to kill:
     see the module's docstring. Outside the sending window it only dispatches.
-    Audit: item_reminded per item, kind and step."""
+    Audit: the reminders are the record (an item's and an inspection's timeline list them)."""
     started = time.monotonic()
     at = at or timezone.now()
     result = SweepResult(at=at, in_window=timing.in_send_window(at))
@@ -641,45 +642,10 @@ def _subjects_for_single_lines(run: ReminderRun) -> None:
     Message.objects.bulk_update(single, ["subject"], batch_size=2000)
 
 
-def _write_timeline(run: ReminderRun) -> None:
-    """One audit event per item (or rectification), kind and step of the run, written by INSERT … SELECT: an
-    item's go on the item's timeline, a rectification's on its inspection's."""
-    quote = connection.ops.quote_name
-    columns = ", ".join(
-        quote(c) for c in ("event_type", "subject_type", "subject_id", "created_at", "old", "new", "comment")
-    )
-    build, old = (
-        ("jsonb_build_object", "'{}'::jsonb")
-        if connection.vendor == "postgresql"
-        else ("json_object", "'{}'")
-    )
-    recipients = "'recipients', COUNT(*)"
-    reminders, events = quote(Reminder._meta.db_table), quote(Event._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {events} ({columns}) SELECT %s, 'item', r.item_id, %s, {old}, "
-            f"{build}('kind', r.kind, 'step', r.step, 'run', r.run_id, {recipients}), '' FROM {reminders} r "
-            "WHERE r.run_id = %s AND r.item_id IS NOT NULL GROUP BY r.item_id, r.kind, r.step, r.run_id",
-            [EventType.ITEM_REMINDED.value, run.at, run.pk],
-        )
-        cursor.execute(
-            f"INSERT INTO {events} ({columns}) SELECT %s, 'inspection', x.inspection_id, %s, {old}, "
-            f"{build}('rectification', r.rectification_id, 'kind', r.kind, 'step', r.step, 'run', r.run_id, "
-            f"{recipients}), '' FROM {reminders} r "
-            f"JOIN {quote(Rectification._meta.db_table)} x ON x.id = r.rectification_id WHERE r.run_id = %s "
-            "GROUP BY x.inspection_id, r.rectification_id, r.kind, r.step, r.run_id",
-            [EventType.RECTIFICATION_REMINDED.value, run.at, run.pk],
-        )
-
-
-def _run_finish(
-    run: ReminderRun, *, counts: dict[str, Any] | None = None, timeline: bool = True
-) -> RunSummary:
-    """Digest the run's new reminders, write the timeline, create the deliveries and (after the commit) queue
-    those that are due now."""
+def _run_finish(run: ReminderRun, *, counts: dict[str, Any] | None = None) -> RunSummary:
+    """Digest the run's new reminders, create the deliveries and (after the commit) queue those that are due
+    now. The reminders are their own record: timelines read them (selectors.reminder_timeline)."""
     messages = _digest(run)
-    if timeline and messages:
-        _write_timeline(run)
     deliveries = _deliveries_create(run) if messages else []
     run.status = ReminderRun.Status.DONE
     run.finished_at = timezone.now()
@@ -1076,7 +1042,7 @@ def chase_send(*, item_id: int, actor: User, text: str, unit_ids: Iterable[int] 
             comment=chase.text,
         )
         chases.append(chase)
-    _run_finish(run, counts={"chases": len(chases)}, timeline=False)
+    _run_finish(run, counts={"chases": len(chases)})
     return chases
 
 

@@ -137,7 +137,7 @@ def test_an_item_from_proposal_to_archive_through_the_ui(page_for, screenshot, w
     office.goto(item_url)
     submit_action(office, "archive")
     status(office, ItemStatus.ARCHIVED)
-    expect(office.locator("#timeline li")).to_have_count(selectors.item_timeline(item).count())
+    expect(office.locator("#timeline li")).to_have_count(len(selectors.item_timeline(item)))
     screenshot(office, "6-archived")
 
 

@@ -8,7 +8,8 @@ import datetime
 
 import pytest
 
-from ducha.audit.models import Event, EventType
+from ducha.audit.models import EventType
+from ducha.inspections import selectors as inspection_selectors
 from ducha.inspections import services as inspection_services
 from ducha.items import services as item_services
 from ducha.reminders import selectors
@@ -52,8 +53,9 @@ def test_a_rectification_due_soon_then_overdue_is_chased_up_the_ladder(
     assert line["url"] == f"/inspections/{inspection.pk}/#rectification-{rectification.pk}"
 
     # the inspection's timeline records it
-    event = Event.objects.get(event_type=EventType.RECTIFICATION_REMINDED, subject_id=inspection.pk)
-    assert event.subject_type == "inspection"
+    timeline = inspection_selectors.inspection_timeline(inspection, world.user("office"))
+    [event] = [e for e in timeline if e.event_type == EventType.RECTIFICATION_REMINDED]
+    assert event.subject_type == "inspection" and event.subject_id == inspection.pk
     assert event.new["rectification"] == rectification.pk and event.new["kind"] == "due_soon"
 
     # again the same day: nothing new
