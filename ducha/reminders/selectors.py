@@ -32,6 +32,8 @@ from ducha.workcalendar.services import workdays_between
 UNREAD_CAP = 99
 # Lines of a message shown in the inbox and sent on a channel; the message counts all of its reminders.
 MESSAGE_LINES = 20
+# Lines on a message's own page: every reminder of any real digest (a unit's day rarely brings more).
+MESSAGE_PAGE_LINES = 2000
 # Kinds in the order a message lists them: the most pressing first.
 KIND_ORDER = [
     ReminderKind.CHASE,
@@ -75,7 +77,7 @@ def inbox_page(
     return InboxPage(messages=messages, next_cursor=rows[limit - 1].pk if len(rows) > limit else None)
 
 
-def message_for_user(user: User, message_id: int, *, limit: int = MESSAGE_LINES) -> Message:
+def message_for_user(user: User, message_id: int, *, limit: int | None = None) -> Message:
     message = Message.objects.filter(pk=message_id, recipient=user).first()
     if message is None:
         raise NotFound()
@@ -92,11 +94,12 @@ def _line_label(kind: str, due_date: dt.date | None, today: dt.date) -> str:
     return str(ReminderKind(kind).label)
 
 
-def message_lines(messages: list[Message], *, limit: int = MESSAGE_LINES) -> dict[int, list[dict[str, Any]]]:
+def message_lines(messages: list[Message], *, limit: int | None = None) -> dict[int, list[dict[str, Any]]]:
     """The lines of each message: its reminders (the run's reminders of its recipient), the most pressing
     first, at most `limit` per message, in one query (a window over the (run, recipient) index). A line:
     {item, rectification, url, number, title, is_secret, kind, step, label, due_date, unit, note}; a
     rectification's line has no item, and its inspection's topic and finding as title."""
+    limit = MESSAGE_LINES if limit is None else limit
     by_pair = {(m.run_id, m.recipient_id): m for m in messages if m.run_id is not None}
     if not by_pair:
         return {}
@@ -172,7 +175,7 @@ def message_lines(messages: list[Message], *, limit: int = MESSAGE_LINES) -> dic
     return result
 
 
-def with_lines(messages: list[Message], *, limit: int = MESSAGE_LINES) -> list[Message]:
+def with_lines(messages: list[Message], *, limit: int | None = None) -> list[Message]:
     """Attach each message's lines (`message.lines`) for the inbox, the API and the channels."""
     lines = message_lines(messages, limit=limit)
     for message in messages:

@@ -6,6 +6,7 @@ from ducha.reminders import views
 
 urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
+    path("inbox/<int:message_id>/", views.inbox_message, name="inbox-message"),
     path("inbox/<int:message_id>/read/", views.inbox_read, name="inbox-read"),
     path("inbox/read-all/", views.inbox_read_all, name="inbox-read-all"),
     path("inbox/preferences/", views.preferences, name="inbox-preferences"),

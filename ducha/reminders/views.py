@@ -45,6 +45,24 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def inbox_message(request: HttpRequest, message_id: int) -> HttpResponse:
+    """One message with every one of its reminders (the inbox shows the first lines of each)."""
+    try:
+        message = selectors.message_for_user(
+            request.user,  # type: ignore[arg-type]
+            message_id,
+            limit=selectors.MESSAGE_PAGE_LINES,
+        )
+    except NotFound:
+        raise Http404 from None
+    return render(
+        request,
+        "reminders/message.html",
+        {"message": message, "cut": message.line_count > len(message.lines)},
+    )
+
+
+@login_required
 @require_POST
 def inbox_read(request: HttpRequest, message_id: int) -> HttpResponse:
     try:

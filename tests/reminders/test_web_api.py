@@ -41,6 +41,30 @@ def test_inbox_page_lists_messages_and_marks_them_read(world, travel):
     assert client.post(f"/inbox/{other.pk}/read/").status_code == 404
 
 
+def test_a_digest_longer_than_the_inbox_shows_has_a_page_with_every_reminder(
+    world, travel, django_capture_on_commit_callbacks, monkeypatch
+):
+    from ducha.reminders import selectors
+
+    monkeypatch.setattr(selectors, "MESSAGE_LINES", 2)  # the inbox shows two lines of each message
+    travel(2026, 11, 2, 10)
+    items = [running_item(world, due=D(2026, 11, 13), title=f"事项{n}") for n in range(4)]
+    sweep(travel, django_capture_on_commit_callbacks, 2026, 11, 13, 9)
+    message = Message.objects.get(recipient=world.user("fgw_liaison"), run__source="sweep")
+    Message.objects.exclude(pk=message.pk).delete()  # the notices of 交办 list the items too
+    client = _client(world, "fgw_liaison")
+
+    inbox = client.get("/inbox/").content.decode()
+    assert sum(f"/items/{item.pk}/" in inbox for item in items) == 2
+    assert f"/inbox/{message.pk}/" in inbox  # "4 reminders in all" leads to the message's page
+
+    page = client.get(f"/inbox/{message.pk}/")
+    assert page.status_code == 200
+    assert all(f"/items/{item.pk}/" in page.content.decode() for item in items)
+    # someone else's message is not found
+    assert _client(world, "fgw_head").get(f"/inbox/{message.pk}/").status_code == 404
+
+
 def test_preferences_form(world):
     client = _client(world, "fgw")
     assert client.post("/inbox/preferences/", {"sms": "on"}).status_code == 302
