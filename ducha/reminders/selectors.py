@@ -103,9 +103,12 @@ def message_lines(messages: list[Message], *, limit: int | None = None) -> dict[
     by_pair = {(m.run_id, m.recipient_id): m for m in messages if m.run_id is not None}
     if not by_pair:
         return {}
-    pairs = Q()
+    recipients_by_run: dict[int, list[int]] = {}
     for run_id, recipient_id in by_pair:
-        pairs |= Q(run_id=run_id, recipient_id=recipient_id)
+        recipients_by_run.setdefault(run_id, []).append(recipient_id)
+    pairs = Q()
+    for run_id, recipients in recipients_by_run.items():
+        pairs |= Q(run_id=run_id, recipient_id__in=recipients)
     rank = Case(
         *[When(kind=kind, then=Value(position)) for position, kind in enumerate(KIND_ORDER)],
         default=Value(len(KIND_ORDER)),
