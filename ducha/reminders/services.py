@@ -591,16 +591,16 @@ def sweep(*, at: dt.datetime | None = None) -> SweepResult:
 # --- turning a run's reminders into messages ------------------------------------------------------------------
 
 
-def _digest(run: ReminderRun) -> int:
+def _digest(run: ReminderRun) -> dict[int, dict[str, int]]:
     """One message per recipient for the run's reminders: how many of each kind, with a subject; its lines are
     the reminders themselves (see selectors.message_lines). Counted in SQL, so the work in Python is one row per
-    recipient, however many reminders the run wrote."""
+    recipient, however many reminders the run wrote. Returns {recipient: {kind: reminders}}."""
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     rows = Reminder.objects.filter(run=run).values_list("recipient_id", "kind").annotate(n=Count("id"))
     for recipient, kind, count in rows.order_by():
         counts[recipient][kind] = count
     if not counts:
-        return 0
+        return {}
     messages = []
     with override(settings.LANGUAGE_CODE):
         for recipient, kinds in counts.items():
@@ -615,7 +615,7 @@ def _digest(run: ReminderRun) -> int:
             )
         Message.objects.bulk_create(messages, batch_size=2000)
         _subjects_for_single_lines(run)
-    return len(messages)
+    return counts
 
 
 def _subject(kind_counts: dict[str, int]) -> str:
@@ -645,8 +645,9 @@ def _subjects_for_single_lines(run: ReminderRun) -> None:
 def _run_finish(run: ReminderRun, *, counts: dict[str, Any] | None = None) -> RunSummary:
     """Digest the run's new reminders, create the deliveries and (after the commit) queue those that are due
     now. The reminders are their own record: timelines read them (selectors.reminder_timeline)."""
-    messages = _digest(run)
-    deliveries = _deliveries_create(run) if messages else []
+    counts_by_recipient = _digest(run)
+    messages = len(counts_by_recipient)
+    deliveries = _deliveries_create(run, counts_by_recipient) if messages else []
     run.status = ReminderRun.Status.DONE
     run.finished_at = timezone.now()
     run.counts = {**(counts or {}), "messages": messages, "deliveries": len(deliveries)}
@@ -692,17 +693,13 @@ def _webhook_targets() -> tuple[dict[int, WebhookEndpoint], WebhookEndpoint | No
     return by_unit, default
 
 
-def _deliveries_create(run: ReminderRun) -> list[int]:
+def _deliveries_create(run: ReminderRun, kinds: dict[int, dict[str, int]]) -> list[int]:
     """Per message of the run, one delivery per external channel the recipient chose or the office made mandatory
-    for one of the message's kinds. Returns the new deliveries' ids."""
+    for one of the message's kinds (`kinds`: the digest's counts by recipient and kind). Returns the new
+    deliveries' ids."""
     messages = dict(Message.objects.filter(run=run).values_list("recipient_id", "id"))
     if not messages:
         return []
-    kinds: dict[int, set[str]] = defaultdict(set)
-    for recipient, kind in (
-        Reminder.objects.filter(run=run).values_list("recipient_id", "kind").distinct().order_by()
-    ):
-        kinds[recipient].add(kind)
     mandatory: dict[str, set[str]] = defaultdict(set)
     for kind, channel in MandatoryChannel.objects.values_list("kind", "channel"):
         mandatory[kind].add(channel)
@@ -715,7 +712,7 @@ def _deliveries_create(run: ReminderRun) -> list[int]:
     for user in users:
         wanted = set(chosen.get(user.pk, set()))
         required: set[str] = set()
-        for kind in kinds[user.pk]:
+        for kind in kinds.get(user.pk, {}):
             required |= mandatory.get(kind, set())
         for channel in sorted(wanted | required):
             robot = by_unit.get(user.unit_id or 0, default_robot) if channel == Channel.WEBHOOK else None
