@@ -17,12 +17,15 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.utils import timezone
 
-from ducha.items.models import Item
+from ducha.items.dashboard import dashboard_rollup_rebuild, dashboard_stats, dashboard_unit_choices
+from ducha.items.selectors import items_for_user
 from ducha.orgs.models import User
 
 NEXT_LINK = re.compile(r'href="([^"]*cursor=[^"]*)"')
@@ -88,9 +91,14 @@ def _deep_url(client: Client, url: str, pages: int) -> str:
     return url
 
 
-def run_pages(*, runs: int = 20, deep_pages: int = 100) -> list[Figure]:
+def _client(user: User) -> Client:
     client = Client()
-    client.force_login(bench_user())
+    client.force_login(user)
+    return client
+
+
+def run_pages(*, runs: int = 20, deep_pages: int = 100, province_live: bool = True) -> list[Figure]:
+    client = _client(bench_user())
     figures = [
         measure("ledger, first page", lambda: client.get("/ledger/"), runs=runs),
         measure(
@@ -99,14 +107,21 @@ def run_pages(*, runs: int = 20, deep_pages: int = 100) -> list[Figure]:
             runs=runs,
         ),
         measure("ledger, first page, keyword", lambda: client.get("/ledger/?q=老旧小区"), runs=runs),
-        measure("ledger, sorted by deadline", lambda: client.get("/ledger/?sort=due_date"), runs=runs),
+        measure("ledger, sorted by deadline", lambda: client.get("/ledger/?sort=due"), runs=runs),
     ]
     deep = _deep_url(client, "/ledger/", deep_pages)
     figures.append(measure(f"ledger, page {deep_pages + 1} (keyset)", lambda: client.get(deep), runs=runs))
-    ids = list(Item.objects.order_by("?").values_list("id", flat=True)[: runs + 1])
+    deep_due = _deep_url(client, "/ledger/?sort=due", deep_pages)
+    figures.append(
+        measure(f"ledger, page {deep_pages + 1}, sorted by deadline", lambda: client.get(deep_due), runs=runs)
+    )
+    for label, prefix in (("a county office", "bench_county_office_"), ("a unit's handler", "bench_unit_")):
+        other = _client(bench_user(prefix))
+        figures.append(measure(f"ledger, first page, {label}", partial(other.get, "/ledger/"), runs=runs))
+    ids = list(items_for_user(bench_user()).order_by("?").values_list("id", flat=True)[: runs + 1])
     iterator = iter(ids * 2)
     figures.append(measure("item page", lambda: client.get(f"/items/{next(iterator)}/"), runs=runs))
-    figures.append(measure("dashboard (this year)", lambda: client.get("/dashboard/"), runs=runs))
+    figures += run_dashboard(client, runs=runs, province_live=province_live)
     admin = _admin_client()
     figures.append(
         measure(
@@ -122,6 +137,49 @@ def run_pages(*, runs: int = 20, deep_pages: int = 100) -> list[Figure]:
             runs=max(3, runs // 4),
         )
     )
+    return figures
+
+
+def run_dashboard(province: Client, *, runs: int, province_live: bool) -> list[Figure]:
+    """The dashboard: the province's from the summary table (rebuilt first, timed), and counted live (the
+    per-user cache off) for a county office, a unit and — once — the province."""
+    started = time.perf_counter()
+    result = dashboard_rollup_rebuild()
+    rebuild = (time.perf_counter() - started) * 1000
+    figures = [
+        Figure(
+            f"dashboard summary rebuild (years {result.years[0]}–{result.years[-1]}, {result.rows} rows)",
+            rebuild,
+            rebuild,
+            0,
+        ),
+        measure("dashboard, province (summary table)", lambda: province.get("/dashboard/"), runs=runs),
+    ]
+    county_office = bench_user("bench_county_office_")
+    county = _client(county_office)
+    unit = _client(bench_user("bench_unit_"))
+    with override_settings(DUCHA_DASHBOARD_CACHE_SECONDS=0):
+        figures.append(
+            measure("dashboard, county office (summary table)", lambda: county.get("/dashboard/"), runs=runs)
+        )
+        figures.append(measure("dashboard, unit (counted live)", lambda: unit.get("/dashboard/"), runs=runs))
+        fgw = dashboard_unit_choices(county_office)[0].pk
+        figures.append(
+            measure(
+                "dashboard, county office, one unit (counted live)",
+                lambda: county.get(f"/dashboard/?unit={fgw}"),
+                runs=runs,
+            )
+        )
+    if province_live:
+        user, today = bench_user(), timezone.localdate()
+        figures.append(
+            measure(
+                "dashboard figures, province, counted live (what the summary saves; one run)",
+                lambda: dashboard_stats(user, year=today.year, today=today),
+                runs=1,
+            )
+        )
     return figures
 
 
@@ -161,4 +219,11 @@ def run_export(url: str = "/ledger/export.xlsx") -> tuple[int, int, float, float
 def table(figures: list[Figure]) -> str:
     lines = ["| measurement | p50 ms | p95 ms | queries |", "| --- | ---: | ---: | ---: |"]
     lines += [f"| {f.name} | {f.p50_ms:.1f} | {f.p95_ms:.1f} | {f.queries} |" for f in figures]
+    by_name = {figure.name: figure for figure in figures}
+    ledger, admin = by_name.get("ledger, first page"), by_name.get("Django admin changelist (same table)")
+    if ledger is not None and admin is not None:
+        lines.append(
+            f"\nadmin changelist ÷ ledger first page: {admin.p50_ms / ledger.p50_ms:.1f}× at p50, "
+            f"{admin.p95_ms / ledger.p95_ms:.1f}× at p95"
+        )
     return "\n".join(lines)

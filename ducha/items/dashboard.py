@@ -10,7 +10,10 @@ grouped rows — a few dozen to a few thousand, never one per item.
 Indexes that serve it on PostgreSQL (items of one county out of a million: a few milliseconds each query):
 `Item(government, assigned_at) INCLUDE (id, completed_at, status, source_type, due_date, warn_date,
 confidentiality)` for index-only scans, and the lead assignment's unique index with `INCLUDE (unit)`. A whole
-province's year (a third of a million items) still takes seconds, hence `dashboard_stats_cached`.
+province's year (a third of a million items) still takes seconds, hence the summary table: `DashboardRollup`
+holds every government's figures counted ahead by the same grouped queries (`dashboard_rollup_rebuild`, run
+periodically by `ducha dashboard_rollup`), and `dashboard_figures` serves an office's whole scope from it; what
+it does not hold is counted live through `dashboard_stats_cached`.
 
 Definitions (for a year Y, in local time, Asia/Shanghai):
 
@@ -48,13 +51,36 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, Func, IntegerField, Max, OuterRef, Q, QuerySet, Sum
+from django.db import transaction
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import get_language
 
 from ducha.items.lifecycle import ItemStatus
-from ducha.items.models import Assignment, AssignmentRole, Item, Light, SourceType
+from ducha.items.models import (
+    Assignment,
+    AssignmentRole,
+    Confidentiality,
+    DashboardRollup,
+    Item,
+    Light,
+    SourceType,
+)
 from ducha.items.selectors import UNIT_ROLES, items_for_user, light_filter
 from ducha.orgs.models import Role, Unit, UnitKind, User
 from ducha.workcalendar import services as workdays
@@ -217,9 +243,12 @@ class _Filters:
         }
 
 
-def _by_source_and_status(items: QuerySet[Item], filters: _Filters) -> list[dict[str, Any]]:
+def _by_source_and_status(
+    items: QuerySet[Item], filters: _Filters, group: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
     """One row per (source type, status) of the items assigned or completed in the period, with the month
-    counts. Reads the item table only (an index on `assigned_at` covering these columns serves it)."""
+    counts. Reads the item table only (an index on `assigned_at` covering these columns serves it). `group`
+    adds grouping columns (the summary's build groups by government and confidentiality too)."""
     period = filters.period
     aggregates = filters.common()
     aggregates |= {light: Count("id", filter=filters.light(light)) for light in (Light.YELLOW, Light.GREEN)}
@@ -228,17 +257,24 @@ def _by_source_and_status(items: QuerySet[Item], filters: _Filters) -> list[dict
         aggregates[f"completed_{month}"] = Count(
             "id", filter=filters.completed & period.q("completed_at", month)
         )
-    rows = items.filter(filters.touched).values("source_type", "status").annotate(**aggregates).order_by()
+    rows = (
+        items.filter(filters.touched)
+        .values("source_type", "status", **(group or {}))
+        .annotate(**aggregates)
+        .order_by()
+    )
     return cast(list[dict[str, Any]], list(rows))
 
 
-def _by_lead_unit(items: QuerySet[Item], filters: _Filters) -> list[dict[str, Any]]:
-    """One row per lead unit of the items assigned or completed in the period."""
+def _by_lead_unit(
+    items: QuerySet[Item], filters: _Filters, group: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """One row per lead unit of the items assigned or completed in the period (and per `group` columns)."""
     rows = (
         items.filter(filters.touched)
         # One lead assignment per item (a unique constraint): the join does not multiply rows.
         .filter(assignments__role=AssignmentRole.LEAD)
-        .values(lead_unit=F("assignments__unit"))
+        .values(lead_unit=F("assignments__unit"), **(group or {}))
         .annotate(open=Count("id", filter=filters.assigned & ~Q(status__in=ItemStatus.finished())))
         .annotate(**filters.common())
         .order_by()
@@ -247,17 +283,20 @@ def _by_lead_unit(items: QuerySet[Item], filters: _Filters) -> list[dict[str, An
 
 
 def _by_notice_and_signing_day(
-    items: QuerySet[Item], filters: _Filters, unit: Unit | None
+    items: QuerySet[Item], filters: _Filters, unit: Unit | None, group: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:
     """The assignments of the period's items (of `unit` and the units inside it, if given), one row per (day
-    notified, day signed), with the time waited in total."""
+    notified, day signed) (and per `group` columns, spelled from the assignment), with the time waited in
+    total."""
     assignments = Assignment.objects.filter(
         item__in=items.filter(filters.assigned), notified_at__isnull=False
     )
     if unit is not None:
         assignments = assignments.filter(unit__path__startswith=unit.path)
     rows = (
-        assignments.values(notified_on=TruncDate("notified_at"), signed_on=TruncDate("signed_at"))
+        assignments.values(
+            notified_on=TruncDate("notified_at"), signed_on=TruncDate("signed_at"), **(group or {})
+        )
         .annotate(n=Count("*"), waited=Sum(F("signed_at") - F("notified_at")))
         .order_by()
     )
@@ -298,19 +337,42 @@ def _sign_summary(groups: Iterable[dict[str, Any]], today: datetime.date) -> dic
     }
 
 
-def _unit_rows(user: User, groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class _UnitTree:
+    """Every unit by id, and the ids of each unit's children: the summary's build reads the units once."""
+
+    units: dict[int, Unit]
+    children: dict[int, set[int]]
+
+    @classmethod
+    def load(cls) -> _UnitTree:
+        units = {unit.pk: unit for unit in Unit.objects.only("name", "short_name", "path", "parent", "kind")}
+        children: dict[int, set[int]] = defaultdict(set)
+        for pk, unit in units.items():
+            if unit.parent_id is not None:
+                children[unit.parent_id].add(pk)
+        return cls(units=units, children=children)
+
+
+def _unit_rows(
+    government_id: int | None, groups: list[dict[str, Any]], tree: _UnitTree | None = None
+) -> list[dict[str, Any]]:
     """The units table: lead units summed up to the level directly below the user's government (a county's
     departments and townships, a city's counties and departments). A lead unit outside that government's tree
-    (a county department, seen by a township) stands for itself."""
-    government_id = user.unit.government_id if user.unit is not None else None
+    (a county department, seen by a township) stands for itself. `tree` (every unit) saves the query when
+    given."""
     lead_ids = [group["lead_unit"] for group in groups]
     if not lead_ids:
         return []
-    nearby = Q(pk__in=lead_ids) | Q(parent_id=government_id) if government_id else Q(pk__in=lead_ids)
-    units = {
-        unit.pk: unit for unit in Unit.objects.filter(nearby).only("name", "short_name", "path", "parent")
-    }
-    top_level = {pk for pk, unit in units.items() if government_id and unit.parent_id == government_id}
+    if tree is not None:
+        units = tree.units
+        top_level = set(tree.children.get(government_id, ())) if government_id else set()
+    else:
+        nearby = Q(pk__in=lead_ids) | Q(parent_id=government_id) if government_id else Q(pk__in=lead_ids)
+        units = {
+            unit.pk: unit for unit in Unit.objects.filter(nearby).only("name", "short_name", "path", "parent")
+        }
+        top_level = {pk for pk, unit in units.items() if government_id and unit.parent_id == government_id}
     rows: dict[int, dict[str, int]] = {}
     for group in groups:  # one per lead unit
         lead = units.get(group["lead_unit"])
@@ -358,13 +420,34 @@ def dashboard_stats(
         if unit is None:  # no such unit: nothing to count
             unit = Unit(pk=unit_id, path="/-/")
     items = dashboard_items(user, unit=unit)
+    government_id = user.unit.government_id if user.unit is not None else None
+    return _figures(
+        year=year,
+        unit_id=unit_id,
+        today=today,
+        source_rows=_by_source_and_status(items, filters),
+        sign=_sign_summary(_by_notice_and_signing_day(items, filters, unit), today),
+        units=_unit_rows(government_id, _by_lead_unit(items, filters)),
+    )
 
+
+def _figures(
+    *,
+    year: int,
+    unit_id: int | None,
+    today: datetime.date,
+    source_rows: Iterable[dict[str, Any]],
+    sign: dict[str, Any],
+    units: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The dashboard's figures from the grouped rows (one per source type × status), the sign-for summary and
+    the units table."""
     statuses: dict[str, int] = defaultdict(int)
     lights: dict[str, int] = defaultdict(int)
     sources: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     months: dict[str, int] = defaultdict(int)
     totals: dict[str, int] = defaultdict(int)
-    for row in _by_source_and_status(items, filters):  # one row per (source type, status)
+    for row in source_rows:  # one row per (source type, status)
         statuses[row["status"]] += row["items"]
         if row["status"] not in ItemStatus.finished():
             totals["open"] += row["items"]
@@ -401,8 +484,8 @@ def dashboard_stats(
         "by_light": [
             {"light": str(light), "label": str(light.label), "count": lights[light]} for light in LIGHTS
         ],
-        "sign": _sign_summary(_by_notice_and_signing_day(items, filters, unit), today),
-        "units": _unit_rows(user, _by_lead_unit(items, filters)),
+        "sign": sign,
+        "units": units,
         "by_source": [
             {
                 "source_type": code,
@@ -424,6 +507,207 @@ def dashboard_stats(
             for month in MONTHS
         ],
     }
+
+
+# --- the summary table (DashboardRollup) -------------------------------------------------------------------------
+
+ROLLUP_YEARS = 6  # the current year and the five before it: the years the dashboard offers
+_SOURCE_SUMS = (
+    "items",
+    Light.RED,
+    Light.YELLOW,
+    Light.GREEN,
+    "completed",
+    "on_time",
+    "workdays",
+    *(f"{kind}_{month}" for kind in ("assigned", "completed") for month in MONTHS),
+)
+_LEAD_SUMS = ("items", "open", Light.RED, "completed", "on_time", "workdays")
+# Grouping columns the build adds to the live queries: the item's government and whether it is secret.
+_ITEM_GROUP = {
+    "_government": F("government_id"),
+    "_secret": Case(When(confidentiality=Confidentiality.SECRET, then=Value(True)), default=Value(False)),
+}
+_ASSIGNMENT_GROUP = {
+    "_government": F("item__government_id"),
+    "_secret": Case(
+        When(item__confidentiality=Confidentiality.SECRET, then=Value(True)), default=Value(False)
+    ),
+}
+
+
+@dataclass
+class RollupResult:
+    years: list[int]
+    rows: int
+    seconds: float
+
+
+def rollup_applies(user: User, unit_id: int | None) -> bool:
+    """Whether `user`'s dashboard with this unit filter is what the summary holds: an office or leader with no
+    unit role (whose scope is exactly their government's tree, less other governments' secret items), with no
+    unit filter."""
+    return (
+        unit_id is None
+        and user.is_authenticated
+        and user.is_active
+        and user.unit is not None
+        and user.unit.government_id is not None
+        and user.has_role(Role.OFFICE, Role.LEADER)
+        and not user.has_role(*UNIT_ROLES)
+    )
+
+
+def _scopes(units: dict[int, Unit]) -> dict[int, list[int]]:
+    """For each government, the governments whose office sees its items: itself and the governments above it
+    (scope_q: the item's government lies in the office's government's tree)."""
+    governments = {pk for pk, unit in units.items() if unit.kind == UnitKind.GOVERNMENT}
+    return {
+        pk: [int(part) for part in units[pk].path.strip("/").split("/") if int(part) in governments]
+        for pk in governments
+    }
+
+
+def _visible_to(row: dict[str, Any], scopes: dict[int, list[int]]) -> list[int]:
+    """The governments whose dashboard counts a grouped row: a secret item only in its own government's."""
+    government = row["_government"]
+    if row["_secret"]:
+        return [government] if government in scopes else []
+    return scopes.get(government, [])
+
+
+def _add(into: dict[Any, dict[str, Any]], key: Any, row: dict[str, Any], fields: Iterable[str]) -> None:
+    target = into.get(key)
+    if target is None:
+        into[key] = {field: row[field] for field in fields}
+        return
+    for field in fields:
+        if row[field] is not None:
+            target[field] = row[field] if target[field] is None else target[field] + row[field]
+
+
+def _rollup_year(
+    year: int, today: datetime.date, tree: _UnitTree, scopes: dict[int, list[int]]
+) -> dict[int, dict[str, Any]]:
+    """Every government's dashboard figures for `year`: the three grouped queries of `dashboard_stats`, run once
+    over every item with the item's government and secrecy as extra grouping columns, then each grouped row is
+    added to the governments that see it and reduced exactly as the live figures are."""
+    filters = _Filters(Period.of(year), today)
+    items = Item.objects.all()
+    sources: dict[int, dict[tuple[str, str], dict[str, Any]]] = defaultdict(dict)
+    for row in _by_source_and_status(items, filters, _ITEM_GROUP):
+        for government in _visible_to(row, scopes):
+            _add(sources[government], (row["source_type"], row["status"]), row, _SOURCE_SUMS)
+    leads: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
+    for row in _by_lead_unit(items, filters, _ITEM_GROUP):
+        for government in _visible_to(row, scopes):
+            _add(leads[government], row["lead_unit"], row, _LEAD_SUMS)
+    signs: dict[int, dict[tuple[Any, Any], dict[str, Any]]] = defaultdict(dict)
+    for row in _by_notice_and_signing_day(items, filters, None, _ASSIGNMENT_GROUP):
+        for government in _visible_to(row, scopes):
+            _add(signs[government], (row["notified_on"], row["signed_on"]), row, ("n", "waited"))
+    figures = {}
+    for government in scopes:
+        source_rows = [
+            {"source_type": source_type, "status": status, **sums}
+            for (source_type, status), sums in sources[government].items()
+        ]
+        lead_rows = [{"lead_unit": lead, **sums} for lead, sums in leads[government].items()]
+        sign_rows = [
+            {"notified_on": notified_on, "signed_on": signed_on, **sums}
+            for (notified_on, signed_on), sums in signs[government].items()
+        ]
+        figures[government] = _figures(
+            year=year,
+            unit_id=None,
+            today=today,
+            source_rows=source_rows,
+            sign=_sign_summary(sign_rows, today),
+            units=_unit_rows(government, lead_rows, tree),
+        )
+    return figures
+
+
+def rollup_years(today: datetime.date) -> list[int]:
+    """The years the summary holds: the current year and the five before it (the years the dashboard offers)."""
+    return list(range(today.year - ROLLUP_YEARS + 1, today.year + 1))
+
+
+def dashboard_rollup_rebuild(
+    *, years: Iterable[int] | None = None, now: datetime.datetime | None = None
+) -> RollupResult:
+    """Count every government's dashboard figures ahead into `DashboardRollup`, one row per government and year
+    (by default every year of `rollup_years`), as of today. Set-based: three grouped queries per year over the
+    whole item table, whatever the number of governments; each year is replaced in one transaction, so a
+    reader sees the old figures or the new ones."""
+    started = time.perf_counter()
+    today = timezone.localdate(now or timezone.now())
+    chosen = sorted(set(years)) if years is not None else rollup_years(today)
+    tree = _UnitTree.load()
+    scopes = _scopes(tree.units)
+    rows = 0
+    for year in chosen:
+        counted_at = now or timezone.now()  # the figures are as of the start of their queries
+        figures = _rollup_year(year, today, tree, scopes)
+        with transaction.atomic():
+            DashboardRollup.objects.filter(year=year).delete()
+            DashboardRollup.objects.bulk_create(
+                [
+                    DashboardRollup(
+                        year=year, government_id=government, as_of=today, built_at=counted_at, stats=stats
+                    )
+                    for government, stats in figures.items()
+                ],
+                batch_size=500,
+            )
+        rows += len(figures)
+    return RollupResult(years=chosen, rows=rows, seconds=time.perf_counter() - started)
+
+
+def dashboard_rollup_refresh(*, now: datetime.datetime | None = None) -> RollupResult:
+    """The periodic job (`ducha dashboard_rollup`): recount the current year, and every other year of
+    `rollup_years` whose figures were not counted today (so once a day, after midnight: figures counted for
+    another day are not served). Past years change little within a day; the dashboard says as of when."""
+    today = timezone.localdate(now or timezone.now())
+    counted_today = set(
+        DashboardRollup.objects.filter(year__in=rollup_years(today), as_of=today)
+        .values_list("year", flat=True)
+        .distinct()
+    )
+    years = [year for year in rollup_years(today) if year == today.year or year not in counted_today]
+    return dashboard_rollup_rebuild(years=years, now=now)
+
+
+def _relabelled(stats: dict[str, Any]) -> dict[str, Any]:
+    """Stored figures with their labels in the current language (the build may have run in another)."""
+    source_labels = dict(SourceType.choices)
+    for row in stats["by_status"]:
+        row["label"] = str(ItemStatus(row["status"]).label)
+    for row in stats["by_light"]:
+        row["label"] = str(Light(row["light"]).label)
+    for row in stats["by_source"]:
+        row["label"] = str(source_labels.get(row["source_type"], row["source_type"]))
+    return stats
+
+
+def dashboard_rollup_for(
+    user: User, *, year: int, unit_id: int | None, today: datetime.date
+) -> tuple[dict[str, Any], datetime.datetime] | None:
+    """The counted-ahead figures for this dashboard and when they were counted, or None when the summary does
+    not hold them (a unit filter, a user with a unit role, a year not counted, or figures counted for another
+    day: the lights change at midnight)."""
+    if not rollup_applies(user, unit_id):
+        return None
+    assert user.unit is not None
+    found = (
+        DashboardRollup.objects.filter(year=year, government_id=user.unit.government_id, as_of=today)
+        .values_list("stats", "built_at")
+        .first()
+    )
+    if found is None:
+        return None
+    stats, built_at = found
+    return _relabelled(stats), built_at
 
 
 # A computation slower than this is served from the cache until it expires, even after items changed.
@@ -473,3 +757,22 @@ def dashboard_stats_cached(
         timeout,
     )
     return stats, computed_at
+
+
+@dataclass(frozen=True)
+class DashboardFigures:
+    stats: dict[str, Any]
+    computed_at: datetime.datetime
+    counted_ahead: bool  # from the summary table (refreshed periodically), not counted for this request
+
+
+def dashboard_figures(
+    user: User, *, year: int, unit_id: int | None = None, today: datetime.date
+) -> DashboardFigures:
+    """The dashboard's figures: from the summary table when it holds them (an office's or leader's whole scope,
+    counted for today), else counted live through the cache (`dashboard_stats_cached`)."""
+    counted = dashboard_rollup_for(user, year=year, unit_id=unit_id, today=today)
+    if counted is not None:
+        return DashboardFigures(stats=counted[0], computed_at=counted[1], counted_ahead=True)
+    stats, computed_at = dashboard_stats_cached(user, year=year, unit_id=unit_id, today=today)
+    return DashboardFigures(stats=stats, computed_at=computed_at, counted_ahead=False)

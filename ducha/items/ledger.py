@@ -16,16 +16,20 @@ import calendar
 import datetime
 import html
 import json
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Exists, F, OrderBy, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Func, Max, OrderBy, OuterRef, Q, QuerySet, TextField
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -294,6 +298,23 @@ def month_bounds(today: datetime.date) -> tuple[datetime.date, datetime.date]:
     return today.replace(day=1), today.replace(day=last)
 
 
+class SearchText(Func):
+    """The title, content and number of an item joined by line feeds: what the keyword searches. A keyword holds
+    no line feed (parse_filter folds every whitespace into a space), so it matches this text exactly when it
+    matches the title, the content or the number — and one expression takes one trigram index on PostgreSQL
+    (migration 0006 indexes this very expression)."""
+
+    template = "(%(expressions)s)"
+    output_field = TextField()
+
+    def __init__(self) -> None:
+        super().__init__(F("title"), F("content"), F("number"))
+
+    def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:  # type: ignore[override]
+        newline = "chr(10)" if connection.vendor == "postgresql" else "char(10)"
+        return super().as_sql(compiler, connection, arg_joiner=f" || {newline} || ", **extra_context)
+
+
 def filter_queryset(user: User, spec: LedgerFilter, today: datetime.date) -> QuerySet[Item]:
     """The user's items (scope from selectors.items_for_user) narrowed by `spec`; unordered."""
     queryset = items_for_user(user)
@@ -343,11 +364,14 @@ def filter_queryset(user: User, spec: LedgerFilter, today: datetime.date) -> Que
     if spec.due_to is not None:
         queryset = queryset.filter(due_date__lte=spec.due_to)
     if spec.keyword:
-        queryset = queryset.filter(
-            Q(title__icontains=spec.keyword)
-            | Q(content__icontains=spec.keyword)
-            | Q(number__icontains=spec.keyword)
-        )
+        if "\n" in spec.keyword:  # parse_filter never leaves one; SearchText relies on it
+            queryset = queryset.filter(
+                Q(title__icontains=spec.keyword)
+                | Q(content__icontains=spec.keyword)
+                | Q(number__icontains=spec.keyword)
+            )
+        else:
+            queryset = queryset.alias(search_text=SearchText()).filter(search_text__icontains=spec.keyword)
     return queryset
 
 
@@ -497,14 +521,6 @@ ROW_FIELDS = (
 )
 
 
-def _fetch(queryset: QuerySet[Item], today: datetime.date, limit: int) -> list[dict[str, Any]]:
-    """The first `limit` rows of `queryset` as plain values, the light computed in SQL (selectors'
-    light_expression, the twin of Item.light_on): no model instances, so nothing lingers in reference cycles
-    while a long export runs."""
-    values = queryset.annotate(row_light=light_expression(today)).values(*ROW_FIELDS, "row_light")
-    return list(values[:limit].iterator(chunk_size=max(limit, 1)))
-
-
 @dataclass(frozen=True)
 class _Units:
     lead: dict[int, str]
@@ -527,6 +543,39 @@ def _units_of(item_ids: Sequence[int]) -> _Units:
             else:
                 co.setdefault(item_id, []).append(name)
     return _Units(lead, co)
+
+
+def _fetch_page(
+    queryset: QuerySet[Item], today: datetime.date, limit: int
+) -> tuple[list[dict[str, Any]], _Units]:
+    """The first `limit` rows of the ordered `queryset` as plain values (no model instances), the light computed
+    in SQL (selectors' light_expression, the twin of Item.light_on), and their lead and co-units.
+
+    One query, a "late row lookup": the inner SELECT finds the page's ids in order — on PostgreSQL an index-only
+    scan when an index covers the filter and the order (the ledger's indexes include the scope and light
+    columns), so rows skipped by a filter cost an index entry, not a table row — and the outer one reads just
+    those rows, joined with their assignments and units (one row per assignment, the lead first, then the
+    co-units as given; `_units_of` orders them alike)."""
+    page_ids = queryset.values("pk")[:limit]
+    rows = (
+        Item.objects.filter(pk__in=page_ids)
+        .order_by(*queryset.query.order_by, F("assignments__role").desc(), "assignments__id")
+        .annotate(row_light=light_expression(today))
+        .values(*ROW_FIELDS, "row_light", "assignments__role", "assignments__unit__name")
+    )
+    values: list[dict[str, Any]] = []
+    lead: dict[int, str] = {}
+    co: dict[int, list[str]] = {}
+    for row in rows:
+        item_id = row["id"]
+        if not values or values[-1]["id"] != item_id:
+            values.append(row)
+        role, name = row["assignments__role"], row["assignments__unit__name"]
+        if role == AssignmentRole.LEAD:
+            lead[item_id] = name
+        elif role is not None:
+            co.setdefault(item_id, []).append(name)
+    return values, _Units(lead, co)
 
 
 @dataclass(frozen=True)
@@ -562,8 +611,11 @@ class _Labels:
         self.light = {value: str(label) for value, label in Light.choices if value}
 
 
-def _rows(values: Sequence[dict[str, Any]], start: int, labels: _Labels) -> list[LedgerRow]:
-    units = _units_of([value["id"] for value in values])
+def _rows(
+    values: Sequence[dict[str, Any]], start: int, labels: _Labels, units: _Units | None = None
+) -> list[LedgerRow]:
+    if units is None:
+        units = _units_of([value["id"] for value in values])
     rows = []
     for position, value in enumerate(values, start=start + 1):
         item_id = value["id"]
@@ -639,25 +691,29 @@ def ledger_page(
     limit: int | None = None,
     count_limit: int | None = None,
 ) -> LedgerPage:
-    """One page of the ledger: a bounded count, `limit` rows after `cursor`, and their units — three queries
-    whatever the number of rows (plus an audit event per secret item shown)."""
+    """One page of the ledger: `limit` rows after `cursor` with their units, and a bounded count — two queries
+    whatever the number of rows (plus an audit event per secret item shown); one when the first page holds
+    every matching row, which is then its own count."""
     limit = limit or PAGE_SIZE
     count_limit = count_limit or COUNT_LIMIT
     base = filter_queryset(user, spec, today)
-    count = bounded_count(base, count_limit)
     queryset = ordered(base, spec)
     start = 0
     if cursor is not None:
         queryset = queryset.filter(keyset_after(cursor))
         start = cursor.position
-    values = _fetch(queryset, today, limit + 1)
+    values, units = _fetch_page(queryset, today, limit + 1)
+    if cursor is None and len(values) <= limit:
+        count = min(len(values), count_limit + 1)
+    else:
+        count = bounded_count(base, count_limit)
     shown = values[:limit]
     _record_secret_reads(shown, user)
     next_cursor = None
     if len(values) > limit:
         next_cursor = encode_cursor(_cursor_after(shown[-1], spec, start + limit))
     return LedgerPage(
-        rows=_rows(shown, start, _Labels()),
+        rows=_rows(shown, start, _Labels(), units),
         next_cursor=next_cursor,
         count=count,
         start=start,
@@ -687,6 +743,64 @@ def ledger_rows(
         _record_secret_reads(batch, user)
         yield from _rows(batch, position, labels)
         position += len(batch)
+
+
+# --- the rows as HTML -----------------------------------------------------------------------------------------
+
+_ITEM_URL_SENTINEL = 987654321
+
+
+def _text(value: object) -> str:
+    """`value` escaped for HTML text and attribute values, as the template engine escapes it (Django's escape is
+    the standard library's html.escape)."""
+    return html.escape(str(value))
+
+
+def _truncated(text: str, length: int) -> str:
+    """truncatechars: Truncator's result, without its character-by-character walk when the text is short enough
+    (it returns the text NFC-normalised then)."""
+    if len(text) <= length:
+        return unicodedata.normalize("NFC", text)
+    return Truncator(text).chars(length)
+
+
+def rows_html(rows: Sequence[LedgerRow]) -> SafeString:
+    """The table rows of a ledger page, the markup a template loop would give (every value escaped with
+    django.utils.html.escape, texts shortened with Truncator as truncatechars does), joined as strings: 50 rows of
+    11 cells through the template engine cost more than the page's queries."""
+    item_url = reverse("item-detail", args=[_ITEM_URL_SENTINEL])
+    none = "—"
+    parts = []
+    for row in rows:
+        reference = (
+            f"<br><small>{_text(_truncated(row.source_reference, 40))}</small>"
+            if row.source_reference
+            else ""
+        )
+        progress_title = f' title="{_text(row.progress)}"' if row.progress else ""
+        progress = _text(_truncated(row.progress, 60)) if row.progress else none
+        light = (
+            f'<span class="light-dot {_text(row.light)}" aria-hidden="true"></span>{_text(row.light_label)}'
+            if row.light
+            else none
+        )
+        url = item_url.replace(str(_ITEM_URL_SENTINEL), str(row.item_id))
+        parts.append(
+            f'<tr data-item-id="{row.item_id}" data-status="{_text(row.status)}" data-light="{_text(row.light)}">'
+            f'<td class="col-position">{row.position}</td>'
+            f'<td class="col-number">{_text(row.number) if row.number else none}</td>'
+            f'<td class="col-title"><a href="{url}">{_text(row.title)}</a></td>'
+            f'<td class="col-source" data-source="{_text(row.source_type)}">{_text(row.source_label)}{reference}</td>'
+            f"<td>{_text(row.lead_unit)}</td>"
+            f"<td>{_text(row.co_units_text) if row.co_units else none}</td>"
+            f'<td class="col-date">{row.assigned_on.isoformat() if row.assigned_on else none}</td>'
+            f'<td class="col-date">{row.due_date.isoformat() if row.due_date else none}</td>'
+            f'<td class="col-progress"{progress_title}>{progress}</td>'
+            f"<td>{_text(row.status_label)}</td>"
+            f'<td class="col-light">{light}</td>'
+            "</tr>\n"
+        )
+    return mark_safe("".join(parts))
 
 
 # --- choices for the filter form ------------------------------------------------------------------------------
@@ -721,6 +835,44 @@ def unit_options_html(units: Sequence[UnitChoice], selected_id: int | None) -> S
             for unit in units
         )
     )
+
+
+UNIT_OPTIONS_CACHE_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class UnitOptions:
+    """The <option>s of the unit filters, none selected (a province's run to a few hundred kilobytes)."""
+
+    html: str
+
+    def render(self, selected_id: int | None) -> SafeString:
+        """The options with `selected_id` selected (the options are safe HTML built by unit_options_html)."""
+        if selected_id is None:
+            return mark_safe(self.html)
+        plain = f'<option value="{selected_id}">'
+        return mark_safe(self.html.replace(plain, f'<option value="{selected_id}" selected>', 1))
+
+
+def unit_options(user: User) -> UnitOptions:
+    """The unit filters' options for `user` (the units of unit_choices), built once per government and kept in
+    the cache: a province has thousands of units, and fetching and escaping them cost more than the rest of the
+    ledger page. The cache key carries the number of the government's units and their latest change, one cheap
+    aggregate, so a unit added, renamed, moved or deactivated shows at once."""
+    government = user.unit.government if user.unit is not None else None
+    if government is None:
+        return UnitOptions("")
+    version = Unit.objects.filter(path__startswith=government.path).aggregate(
+        count=Count("id"), latest=Max("updated_at")
+    )
+    latest = version["latest"].isoformat() if version["latest"] is not None else ""
+    key = f"ducha:ledger:unit-options:v1:{government.pk}:{government.path}:{version['count']}:{latest}"
+    cached = cache.get(key)
+    if isinstance(cached, str):
+        return UnitOptions(cached)
+    options = str(unit_options_html(unit_choices(user), None))
+    cache.set(key, options, UNIT_OPTIONS_CACHE_SECONDS)
+    return UnitOptions(options)
 
 
 def year_choices(today: datetime.date, spec: LedgerFilter) -> list[int]:
@@ -795,7 +947,7 @@ class FilterForm:
     """What the filter form needs to render the current filter."""
 
     spec: LedgerFilter
-    units: Sequence[UnitChoice]
+    unit_options: UnitOptions
     years: Sequence[int]
     statuses: Sequence[tuple[str, str]] = field(default_factory=list)
     source_types: Sequence[tuple[str, str]] = field(default_factory=list)
@@ -807,7 +959,7 @@ class FilterForm:
 def filter_form(user: User, spec: LedgerFilter, today: datetime.date) -> FilterForm:
     return FilterForm(
         spec=spec,
-        units=unit_choices(user),
+        unit_options=unit_options(user),
         years=year_choices(today, spec),
         statuses=[(value, str(label)) for value, label in ItemStatus.choices],
         source_types=[(value, str(label)) for value, label in SourceType.choices],

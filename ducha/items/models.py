@@ -187,14 +187,22 @@ class Item(BaseModel):
         indexes = [
             models.Index(fields=["government", "status", "due_date"], name="item_gov_status_due_idx"),
             models.Index(fields=["status", "warn_date", "due_date"], name="item_status_light_idx"),
-            models.Index(fields=["-updated_at", "-id"], name="item_updated_idx"),
-            models.Index(fields=["number"], name="item_number_idx"),
-            # The ledger's default order within a status filter; due and yellow dates ride along for the light.
+            # The ledger's orders. Each carries the columns of the scope (government, confidentiality) and of the
+            # light (status, due and yellow dates), so that the ledger finds a page's ids by an index-only scan
+            # on PostgreSQL, whatever those filters skip (see ledger._fetch).
+            models.Index(
+                fields=["-updated_at", "-id"],
+                include=["status", "due_date", "warn_date", "government", "confidentiality"],
+                name="item_updated_cover_idx",
+            ),
             models.Index(
                 fields=["status", "-updated_at", "-id"],
-                include=["due_date", "warn_date", "government"],
-                name="item_status_updated_idx",
+                include=["due_date", "warn_date", "government", "confidentiality"],
+                name="item_status_updated_cover_idx",
             ),
+            # By deadline, both ways with NULLs last: PostgreSQL-only indexes (SQLite has no NULLS LAST in an
+            # index), created by migration 0007 outside the models' state: item_due_asc_idx, item_due_desc_idx.
+            models.Index(fields=["number"], name="item_number_idx"),
             # The reminder sweep selects running items by due date.
             models.Index(fields=["status", "due_date"], name="item_status_due_idx"),
             # The dashboard counts a government's items of a year without touching the table (PostgreSQL).
@@ -283,7 +291,13 @@ class Assignment(BaseModel):
                 condition=Q(share__isnull=True) | Q(share__lte=100), name="assignment_share_at_most_100"
             ),
         ]
-        indexes = [models.Index(fields=["unit", "status", "item"], name="assignment_unit_status_idx")]
+        indexes = [
+            models.Index(fields=["unit", "status", "item"], name="assignment_unit_status_idx"),
+            # The reminder sweep's "not signed for" steps: assignments still waiting, by when they were notified.
+            models.Index(
+                fields=["notified_at"], condition=Q(status="assigned"), name="assignment_unsigned_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.item_id} → {self.unit_id} ({self.role})"
@@ -603,3 +617,30 @@ class SavedFilter(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DashboardRollup(models.Model):
+    """The dashboard's figures for one government's office and one year, counted ahead (see
+    `ducha.items.dashboard.dashboard_rollup_rebuild`): what an office or leader of `government` sees on the
+    dashboard with no unit filter. Derived data: rebuilt whole, never edited."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    government = models.ForeignKey(
+        "orgs.Unit", verbose_name=_("government"), on_delete=models.CASCADE, related_name="+"
+    )
+    # The day the lights and the pending sign-for notices were counted for; the figures serve that day only.
+    as_of = models.DateField(_("counted for"))
+    built_at = models.DateTimeField(_("counted at"))
+    stats = models.JSONField(_("figures"))
+
+    class Meta:
+        verbose_name = _("dashboard summary")
+        verbose_name_plural = _("dashboard summaries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "government"], name="dashboardrollup_unique_year_government"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.government_id}"

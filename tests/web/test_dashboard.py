@@ -239,3 +239,18 @@ def test_expensive_figures_are_served_until_they_expire(browser, world, settings
     assert third.context["computed_at"] > first.context["computed_at"]
     counts = {row["status"]: row["count"] for row in chart_data(third)["stats"]["by_status"]}
     assert counts["in_progress"] == 1
+
+
+def test_figures_from_the_summary_say_so(browser, world):
+    from ducha.items.dashboard import dashboard_rollup_rebuild
+
+    item_in(world, ItemStatus.ASSIGNED)
+    live = browser("office").get("/dashboard/")
+    dashboard_rollup_rebuild(years=[timezone.localdate().year])
+    counted = browser("office").get("/dashboard/")
+
+    assert not live.context["counted_ahead"] and counted.context["counted_ahead"]
+    assert chart_data(counted)["stats"] == chart_data(live)["stats"]
+    assert 'data-counted-ahead="true"' in counted.content.decode()
+    assert "预先汇总、定期更新的数据，此后的变动尚未计入" in counted.content.decode()
+    assert "预先汇总" not in live.content.decode()

@@ -172,6 +172,34 @@ def test_keyword_finds_the_number(browser, items):
     assert row_ids(response) == [items.red.pk]
 
 
+def test_keyword_matches_one_field_never_across_two(browser, world):
+    """The keyword searches the title, content and number joined by line feeds (one trigram index): a match
+    must lie within one field, whatever the case."""
+    item = make_item(world, title="Road Works", content="Drains and culverts")
+    Item.objects.filter(pk=item.pk).update(number="DC-2026-7")
+    client = browser("office")
+
+    def found(keyword: str) -> bool:
+        return item.pk in row_ids(client.get("/ledger/", {"q": keyword}))
+
+    assert found("road works") and found("CULVERT") and found("dc-2026") and found("s and c")
+    assert not found("worksdrains") and not found("works drains") and not found("culvertsdc")
+    assert not found("%") and not found("_")  # LIKE wildcards are literal
+
+
+def test_a_keyword_with_a_line_feed_searches_the_fields_one_by_one(world):
+    item = make_item(world, title="甲乙", content="丙丁")
+    office = world.user("office")
+    today = timezone.localdate()
+
+    def found(keyword: str) -> bool:
+        spec = ledger.LedgerFilter(keyword=keyword)
+        return ledger.filter_queryset(office, spec, today).filter(pk=item.pk).exists()
+
+    assert not found("乙\n丙")  # the joined text would match; the fields do not
+    assert found("甲乙") and not found("乙丙")
+
+
 def test_lead_and_co_unit_filters(browser, world, items):
     client = browser("office")
     zjj, fgw, jyj = (world.departments[code].pk for code in ("zjj", "fgw", "jyj"))
@@ -395,13 +423,40 @@ def test_count_stops_at_the_bound(browser, many, monkeypatch):
     assert 'data-count="5" data-bounded="true"' in response.content.decode()
 
 
-def test_the_count_query_is_limited(browser, items):
+def item_counts(queries) -> list[str]:
+    return [q["sql"] for q in queries if "COUNT(" in q["sql"].upper() and "items_item" in q["sql"]]
+
+
+def test_the_count_query_is_limited(browser, many, monkeypatch):
+    monkeypatch.setattr(ledger, "PAGE_SIZE", 5)  # more rows than a page: the first page cannot count them
     client = browser("office")
     with CaptureQueriesContext(connection) as queries:
-        client.get("/ledger/")
-    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper() and "items_item" in q["sql"]]
+        response = client.get("/ledger/")
+    counts = item_counts(queries)
     assert len(counts) == 1
     assert f"LIMIT {ledger.COUNT_LIMIT + 1}" in counts[0]
+    assert response.context["page"].count == len(many)
+
+
+def test_a_first_page_holding_every_row_is_its_own_count(browser, many):
+    client = browser("office")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/ledger/")
+    assert item_counts(queries) == []
+    page = response.context["page"]
+    assert page.count == len(page.rows) == len(many) and not page.count_is_bounded
+
+
+def test_a_later_page_counts_every_row(browser, many, monkeypatch):
+    monkeypatch.setattr(ledger, "PAGE_SIZE", 5)
+    client = browser("office")
+    first = client.get("/ledger/").context["page"]
+    with CaptureQueriesContext(connection) as queries:
+        last = client.get(f"/ledger/?cursor={first.next_cursor}").context["page"]
+        last = client.get(f"/ledger/?cursor={last.next_cursor}").context["page"]
+    assert len(item_counts(queries)) == 2
+    assert len(last.rows) == len(many) - 10 and last.next_cursor is None
+    assert last.count == len(many)
 
 
 # --- saved filters --------------------------------------------------------------------------------------------
@@ -584,3 +639,100 @@ def test_phone_and_keyboard_markup(browser, items):
     for control in ("f-q", "f-year", "f-source", "f-light", "f-lead", "f-co", "f-urgency", "f-sort", "f-dir"):
         assert f'<label for="{control}"' in html
     assert "ducha/ledger.css" in html
+
+
+# --- the rows' markup and the unit options ------------------------------------------------------------------
+
+# The loop the ledger template held before the rows were joined in Python (ledger.rows_html): the reference.
+ROWS_TEMPLATE = """{% for row in rows %}
+    <tr data-item-id="{{ row.item_id }}" data-status="{{ row.status }}" data-light="{{ row.light }}">
+      <td class="col-position">{{ row.position }}</td>
+      <td class="col-number">{{ row.number|default:"—" }}</td>
+      <td class="col-title"><a href="{% url 'item-detail' row.item_id %}">{{ row.title }}</a></td>
+      <td class="col-source" data-source="{{ row.source_type }}">{{ row.source_label }}{% if row.source_reference %}<br><small>{{ row.source_reference|truncatechars:40 }}</small>{% endif %}</td>
+      <td>{{ row.lead_unit }}</td>
+      <td>{{ row.co_units_text|default:"—" }}</td>
+      <td class="col-date">{{ row.assigned_on|date:"Y-m-d"|default:"—" }}</td>
+      <td class="col-date">{{ row.due_date|date:"Y-m-d"|default:"—" }}</td>
+      <td class="col-progress"{% if row.progress %} title="{{ row.progress }}"{% endif %}>{{ row.progress|truncatechars:60|default:"—" }}</td>
+      <td>{{ row.status_label }}</td>
+      <td class="col-light">{% if row.light %}<span class="light-dot {{ row.light }}" aria-hidden="true"></span>{{ row.light_label }}{% else %}—{% endif %}</td>
+    </tr>
+  {% endfor %}"""
+
+
+def squeeze(markup: str) -> str:
+    return re.sub(r">\s+<", "><", markup.strip())
+
+
+def test_rows_html_is_the_template_markup(world):
+    from django.template import Context, Template
+
+    plain = ledger.LedgerRow(
+        position=1,
+        item_id=7,
+        number="督〔2026〕1号",
+        title="推进<老旧小区>改造 & “提质”",
+        source_type="meeting_decision",
+        source_label="会议议定",
+        source_reference="县政府第12次常务会议" * 5,  # longer than 40 characters: shortened
+        lead_unit="县发改局",
+        co_units=("县教育局", "县住建局's"),
+        assigned_on=datetime.date(2026, 3, 2),
+        due_date=datetime.date(2026, 3, 16),
+        progress='已完成"前期"调研' + "，" * 70,  # longer than 60 characters
+        status="in_progress",
+        status_label="办理中",
+        light="red",
+        light_label="红灯",
+    )
+    bare = ledger.LedgerRow(
+        position=1_234_567,
+        item_id=8,
+        number="",
+        title="草稿",
+        source_type="other",
+        source_label="其他",
+        source_reference="",
+        lead_unit="",
+        co_units=(),
+        assigned_on=None,
+        due_date=None,
+        progress="",
+        status="draft",
+        status_label="草稿",
+        light="",
+        light_label="",
+    )
+    short = ledger.LedgerRow(
+        **{**plain.__dict__, "item_id": 9, "progress": "e\u0301tude", "source_reference": "短"}
+    )
+    rows = [plain, bare, short]
+
+    expected = Template("{% load i18n %}" + ROWS_TEMPLATE).render(Context({"rows": rows}))
+    assert squeeze(ledger.rows_html(rows)) == squeeze(expected)
+    markup = ledger.rows_html(rows)
+    assert (
+        "&lt;老旧小区&gt;" in markup and plain.source_reference not in markup and plain.progress not in markup
+    )
+
+
+def test_unit_options_are_cached_and_follow_the_units(browser, world):
+    from ducha.orgs.models import UnitKind, UnitLevel
+    from ducha.orgs.services import unit_create
+
+    client = browser("office")
+    fgw = world.departments["fgw"]
+    client.get("/ledger/")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/ledger/?lead={fgw.pk}")
+    html = response.content.decode()
+    # the options come from the cache: no query lists the units
+    assert not [
+        q for q in queries if q["sql"].startswith('SELECT "orgs_unit"."id" AS "id", "orgs_unit"."name"')
+    ]
+    assert f'<option value="{fgw.pk}" selected>{fgw.name}</option>' in html
+    assert html.count(" selected>") == html.count(f'<option value="{fgw.pk}" selected>') + 2  # + sort, order
+
+    unit_create(name="县新设局", level=UnitLevel.COUNTY, kind=UnitKind.DEPARTMENT, parent=world.county)
+    assert "县新设局" in client.get("/ledger/").content.decode()

@@ -20,10 +20,11 @@ from django.utils.translation import gettext as _
 
 from ducha.items.dashboard import (
     YEAR_MIN,
-    dashboard_stats_cached,
+    dashboard_figures,
     dashboard_unit_choices,
     dashboard_unit_for,
 )
+from ducha.items.selectors import load_unit
 from ducha.orgs.models import Role, User
 
 ECHARTS = "vendor/echarts/echarts.min.js"
@@ -72,6 +73,7 @@ def _scope_name(user: User, choices: list[Any], unit_id: int | None) -> str:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
+    load_unit(user)
     today = timezone.localdate()
     year = _int(request.GET.get("year"))
     if year is None or not YEAR_MIN <= year <= today.year + 1:
@@ -81,7 +83,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     unit_id = dashboard_unit_for(
         user, requested_unit if requested_unit in {unit.pk for unit in choices} else None
     )
-    stats, computed_at = dashboard_stats_cached(user, year=year, unit_id=unit_id, today=today)
+    figures = dashboard_figures(user, year=year, unit_id=unit_id, today=today)
+    stats = figures.stats
     chooses_unit = user.has_role(Role.OFFICE, Role.LEADER)
     years = sorted(
         {year, *range(today.year, max(YEAR_MIN, today.year - YEARS_SHOWN + 1) - 1, -1)}, reverse=True
@@ -92,7 +95,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "stats": stats,
             "data": {"stats": stats, "text": chart_text()},
-            "computed_at": computed_at,
+            "computed_at": figures.computed_at,
+            "counted_ahead": figures.counted_ahead,
             "year": year,
             "years": years,
             "unit_id": unit_id,

@@ -32,6 +32,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ducha.items import excel
 from ducha.items import ledger as ledger_module
+from ducha.items.selectors import load_unit
 from ducha.orgs.models import Role, Unit, User
 
 IMPORT_SESSION_KEY = "ledger_imports"
@@ -53,6 +54,7 @@ def _user(request: HttpRequest) -> User:
 @require_GET
 def ledger(request: HttpRequest) -> HttpResponse:
     user = _user(request)
+    load_unit(user)
     today = timezone.localdate()
     spec, notices = ledger_module.parse_filter(request.GET)
     cursor, cursor_notice = ledger_module.decode_cursor(request.GET.get("cursor", ""), spec)
@@ -67,10 +69,11 @@ def ledger(request: HttpRequest) -> HttpResponse:
         {
             "spec": spec,
             "page": page,
+            "rows_html": ledger_module.rows_html(page.rows),
             "notices": notices,
             "form": form,
-            "lead_unit_options": ledger_module.unit_options_html(form.units, spec.lead_unit_id),
-            "co_unit_options": ledger_module.unit_options_html(form.units, spec.co_unit_id),
+            "lead_unit_options": form.unit_options.render(spec.lead_unit_id),
+            "co_unit_options": form.unit_options.render(spec.co_unit_id),
             "query": query,
             "next_query": _with_cursor(query, page.next_cursor),
             "saved_filters": ledger_module.saved_filters_for_user(user),
