@@ -232,6 +232,11 @@ DUCHA_REMINDER_OFFICE_HOURS = os.environ.get("DUCHA_REMINDER_OFFICE_HOURS", "09:
 DUCHA_REMINDER_CATCHUP_WORKDAYS = int(os.environ.get("DUCHA_REMINDER_CATCHUP_WORKDAYS", "1"))
 # How often `ducha scheduler` runs the sweep.
 DUCHA_SWEEP_INTERVAL_SECONDS = int(os.environ.get("DUCHA_SWEEP_INTERVAL_SECONDS", "300"))
+# How often `ducha scheduler` recounts the dashboard's summary table (0: never; then cron runs
+# `ducha dashboard_rollup`).
+DUCHA_DASHBOARD_ROLLUP_INTERVAL_SECONDS = int(
+    os.environ.get("DUCHA_DASHBOARD_ROLLUP_INTERVAL_SECONDS", "900")
+)
 # Channels a user has until they choose (the inbox is always on).
 DUCHA_NOTIFY_DEFAULT_CHANNELS = env_list("DUCHA_NOTIFY_DEFAULT_CHANNELS", "email")
 # Delivery retries: attempts in all, and the first wait (doubled after each failure).

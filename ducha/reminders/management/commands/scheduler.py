@@ -1,6 +1,7 @@
-"""`ducha scheduler`: run the sweep every DUCHA_SWEEP_INTERVAL_SECONDS (default 300) until stopped — the
-embedded setup's clock. Production may use cron or a systemd timer running `ducha sweep` instead; both are safe
-together, because the sweep is idempotent and overlapping sweeps queue."""
+"""`ducha scheduler`: run the sweep every DUCHA_SWEEP_INTERVAL_SECONDS (default 300) and recount the dashboard's
+summary every DUCHA_DASHBOARD_ROLLUP_INTERVAL_SECONDS (default 900) until stopped — the embedded setup's clock.
+Production may use cron or a systemd timer running `ducha sweep` and `ducha dashboard_rollup` instead; both are
+safe together, because the sweep is idempotent, overlapping sweeps queue, and a recount replaces a year whole."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
+from ducha.items.dashboard import dashboard_rollup_refresh
 from ducha.reminders.services import sweep
 
 logger = logging.getLogger("ducha.reminders.scheduler")
@@ -34,6 +36,8 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
+        rollup_every = settings.DUCHA_DASHBOARD_ROLLUP_INTERVAL_SECONDS
+        rollup_due = time.monotonic()  # the first round recounts the dashboard too
         self.stdout.write(f"scheduler: a sweep every {interval} s")
         while not stop.is_set():
             started = time.monotonic()
@@ -52,6 +56,15 @@ class Command(BaseCommand):
                 logger.exception("sweep failed")
             finally:
                 close_old_connections()
+            if rollup_every > 0 and time.monotonic() >= rollup_due:
+                rollup_due = time.monotonic() + rollup_every
+                try:
+                    counted = dashboard_rollup_refresh()
+                    logger.info("dashboard summary recounted: %s", counted)
+                except Exception:  # the dashboard counts live meanwhile
+                    logger.exception("dashboard summary failed")
+                finally:
+                    close_old_connections()
             if options["once"]:
                 break
             stop.wait(max(0.0, interval - (time.monotonic() - started)))
