@@ -10,7 +10,9 @@ from django.core.management import call_command
 from ducha.items.models import DashboardRollup
 from ducha.reminders.models import ReminderRun
 
-pytestmark = pytest.mark.django_db
+# The scheduler closes its database connections between rounds, as a long-running process must: the tests run
+# outside a wrapping transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_one_round_sweeps_and_recounts_the_dashboard(world, travel, settings):
