@@ -185,7 +185,6 @@ class _Writer:
 
     def __init__(self, run: ReminderRun) -> None:
         self.run = run
-        self.written = 0
 
     def add(self, rows: QuerySet) -> int:
         sql, params = rows.query.sql_with_params()
@@ -194,9 +193,7 @@ class _Writer:
         table = quote(Reminder._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(f"INSERT INTO {table} ({columns}) {sql} ON CONFLICT DO NOTHING", params)
-            added = max(cursor.rowcount, 0)
-        self.written += added
-        return added
+            return max(cursor.rowcount, 0)
 
 
 def _rows(
@@ -213,8 +210,9 @@ def _rows(
 ) -> QuerySet | None:
     """The reminder rows for `audiences` over `base` (assignments, reports or extension requests), with the
     columns of REMINDER_COLUMNS in order. `item` and `unit` are the paths from the base model to the item (or
-    RECTIFICATION: the base is of rectifications) and to the unit the reminder is about. `audiences` is either some of the unit's roles (liaison, handlers, head —
-    one join with the unit's users, whose role names the audience) or a single other audience."""
+    RECTIFICATION: the base is of rectifications) and to the unit the reminder is about. `audiences` is either
+    some of the unit's roles (liaison, handlers, head — one join with the unit's users, whose role names the
+    audience) or a single other audience."""
     audience: Expression | F
     is_rectification = item == RECTIFICATION
     owner = "inspection" if is_rectification else item  # what has the government and the approver
@@ -227,9 +225,8 @@ def _rows(
             }
         )
         recipient = F(f"{users}__id")
-        audience = F(
-            f"{users}__role_grants__role"
-        )  # the role's name is the audience's (see UNIT_AUDIENCE_ROLES)
+        # The role's name is the audience's (see UNIT_AUDIENCE_ROLES).
+        audience = F(f"{users}__role_grants__role")
     elif audiences == [Audience.OFFICE]:
         users = f"{owner}__government__member_units__users"
         base = base.filter(**{f"{users}__is_active": True, f"{users}__role_grants__role": Role.OFFICE})
@@ -468,25 +465,18 @@ def _bases_review(rule: ReminderRule, ctx: _Context) -> Iterator[_Base]:
     moments = ctx.moment_range(rule.offset_workdays)
     if moments is None:
         return
-    base = Report.objects.filter(
+    waiting = Report.objects.filter(
         kind=ReportKind.COMPLETION,
         status=ReportStatus.SUBMITTED,
         item__status=ItemStatus.UNDER_REVIEW,
-        item__parent__isnull=True,
         head_decided_at__gte=moments[0],
         head_decided_at__lt=moments[1],
     )
-    yield base, "item", "assignment__unit", _period("r", F("id"), f"#{rule.step}"), None
+    period = _period("r", F("id"), f"#{rule.step}")
+    yield waiting.filter(item__parent__isnull=True), "item", "assignment__unit", period, None
     # A delegated child item is reviewed by the unit that delegated it: its liaison and head stand in for the office.
-    children = Report.objects.filter(
-        kind=ReportKind.COMPLETION,
-        status=ReportStatus.SUBMITTED,
-        item__status=ItemStatus.UNDER_REVIEW,
-        item__parent__isnull=False,
-        head_decided_at__gte=moments[0],
-        head_decided_at__lt=moments[1],
-    )
-    yield children, "item", "item__delegating_unit", _period("r", F("id"), f"#{rule.step}"), DELEGATOR_REVIEWS
+    children = waiting.filter(item__parent__isnull=False)
+    yield children, "item", "item__delegating_unit", period, DELEGATOR_REVIEWS
 
 
 def _bases_extension(rule: ReminderRule, ctx: _Context) -> Iterator[_Base]:
