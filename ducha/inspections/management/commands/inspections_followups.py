@@ -19,6 +19,9 @@ from ducha.inspections.services import followups_create
 
 class Command(BaseCommand):
     help = "Create the follow-up inspections (回头看) of rebound-prone findings that are due."
+    # Run by cron every few minutes: the system checks (every model, URL and API schema) belong to deployment,
+    # not to each run, and would cost a second of each.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--at", metavar="DATE", help="Treat DATE (YYYY-MM-DD) as today.")

@@ -12,6 +12,9 @@ from ducha.items.dashboard import dashboard_rollup_rebuild, dashboard_rollup_ref
 
 class Command(BaseCommand):
     help = "Count the dashboard's figures ahead for every government (the summary table)."
+    # Run by cron every few minutes: the system checks (every model, URL and API schema) belong to deployment,
+    # not to each run, and would cost a second of each.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
