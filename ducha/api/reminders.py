@@ -82,12 +82,11 @@ class ReminderOut(Schema):
 
 
 def _message(message: Message) -> dict[str, Any]:
-    if not hasattr(message, "lines"):
-        selectors.with_lines([message])
+    body = selectors.message_text(message)  # reads the lines first when they are not attached yet
     return {
         "id": message.pk,
         "subject": message.subject,
-        "body": selectors.message_text(message),
+        "body": body,
         "lines": message.lines,
         "line_count": message.line_count,
         "created_at": message.created_at,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,6 +95,17 @@ def _line_label(kind: str, due_date: dt.date | None, today: dt.date) -> str:
     return str(ReminderKind(kind).label)
 
 
+def _of_messages(pairs: Iterable[tuple[int, int]]) -> Q:
+    """Reminders of the messages given as (run, recipient): one condition per run, on the (run, recipient) index."""
+    recipients_by_run: dict[int, list[int]] = {}
+    for run_id, recipient_id in pairs:
+        recipients_by_run.setdefault(run_id, []).append(recipient_id)
+    condition = Q()
+    for run_id, recipients in recipients_by_run.items():
+        condition |= Q(run_id=run_id, recipient_id__in=recipients)
+    return condition
+
+
 def message_lines(messages: list[Message], *, limit: int | None = None) -> dict[int, list[dict[str, Any]]]:
     """The lines of each message: its reminders (the run's reminders of its recipient), the most pressing
     first, at most `limit` per message, in one query (a window over the (run, recipient) index). A line:
@@ -103,12 +115,7 @@ def message_lines(messages: list[Message], *, limit: int | None = None) -> dict[
     by_pair = {(m.run_id, m.recipient_id): m for m in messages if m.run_id is not None}
     if not by_pair:
         return {}
-    recipients_by_run: dict[int, list[int]] = {}
-    for run_id, recipient_id in by_pair:
-        recipients_by_run.setdefault(run_id, []).append(recipient_id)
-    pairs = Q()
-    for run_id, recipients in recipients_by_run.items():
-        pairs |= Q(run_id=run_id, recipient_id__in=recipients)
+    pairs = _of_messages(by_pair)
     rank = Case(
         *[When(kind=kind, then=Value(position)) for position, kind in enumerate(KIND_ORDER)],
         default=Value(len(KIND_ORDER)),
@@ -190,12 +197,11 @@ def message_text(message: Message) -> str:
     """The message as plain text (its lines, how many more, where to act) — what an e-mail carries."""
     from ducha.reminders import channels
 
-    lines = getattr(message, "lines", None)
-    if lines is None:
-        lines = message_lines([message]).get(message.pk, [])
+    if not hasattr(message, "lines"):
+        with_lines([message])
     outgoing = channels.Outgoing(
         subject=message.subject,
-        lines=lines,
+        lines=message.lines,
         line_count=message.line_count,
         target="",
         inbox_url=f"{settings.DUCHA_SITE_URL}/inbox/",
@@ -259,13 +265,10 @@ def item_reminder_log(item: Item, *, limit: int = 100) -> list[Reminder]:
         .select_related("recipient", "unit", "chase__actor")
         .order_by("-created_at", "-id")[:limit]
     )
-    pairs = Q()
-    for reminder in reminders:
-        if reminder.run_id is not None:
-            pairs |= Q(run_id=reminder.run_id, recipient_id=reminder.recipient_id)
+    pairs = {(r.run_id, r.recipient_id) for r in reminders if r.run_id is not None}
     messages: dict[tuple[int | None, int], Message] = {}
     if pairs:
-        for message in Message.objects.filter(pairs).prefetch_related(
+        for message in Message.objects.filter(_of_messages(pairs)).prefetch_related(
             Prefetch("deliveries", queryset=Delivery.objects.order_by("channel"))
         ):
             messages[(message.run_id, message.recipient_id)] = message

@@ -177,23 +177,18 @@ def _text(expression: Any) -> Expression:
     return Cast(expression, CharField())
 
 
-class _Writer:
-    """Writes a run's reminders: one `INSERT … SELECT … ON CONFLICT DO NOTHING` per rule step and audience; the
-    unique key skips every reminder sent already (one index probe per candidate, however large the table grows)
-    and any that another connection writes meanwhile. Every row written carries the run's id: the run's
-    reminders are exactly those rows."""
-
-    def __init__(self, run: ReminderRun) -> None:
-        self.run = run
-
-    def add(self, rows: QuerySet) -> int:
-        sql, params = rows.query.sql_with_params()
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(column) for column in REMINDER_COLUMNS)
-        table = quote(Reminder._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(f"INSERT INTO {table} ({columns}) {sql} ON CONFLICT DO NOTHING", params)
-            return max(cursor.rowcount, 0)
+def _insert_reminders(rows: QuerySet) -> int:
+    """One `INSERT … SELECT … ON CONFLICT DO NOTHING` into Reminder: the unique key skips every reminder sent
+    already (one index probe per candidate, however large the table grows) and any that another connection writes
+    meanwhile. Every row carries its run's id: a run's reminders are exactly those rows."""
+    sql, params = rows.query.sql_with_params()
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(column) for column in REMINDER_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(Reminder._meta.db_table)} ({columns}) {sql} ON CONFLICT DO NOTHING", params
+        )
+        return max(cursor.rowcount, 0)
 
 
 def _rows(
@@ -276,7 +271,7 @@ def _rows(
 
 
 def _insert_for(
-    writer: _Writer,
+    run: ReminderRun,
     base: QuerySet,
     audiences: Iterable[str],
     *,
@@ -302,11 +297,11 @@ def _insert_for(
             kind=kind,
             period=period,
             step=step,
-            run=writer.run,
+            run=run,
             chase_id=chase_id,
         )
         if rows is not None:
-            total += writer.add(rows)
+            total += _insert_reminders(rows)
     return total
 
 
@@ -354,7 +349,6 @@ def rule_sets(kind: str, item: str = "item") -> list[tuple[Q, list[ReminderRule]
 @dataclass(frozen=True)
 class _Context:
     run: ReminderRun
-    writer: _Writer
     today: dt.date
     first: dt.date  # the trigger window: first <= trigger date <= last
     last: dt.date
@@ -514,7 +508,7 @@ def _sweep_kind(kind: str, ctx: _Context) -> int:
             for base, item, unit, period, allowed in _BASES[kind](rule, ctx):
                 audiences = _audiences(rule.audiences(), allowed)
                 total += _insert_for(
-                    ctx.writer,
+                    ctx.run,
                     base if item == RECTIFICATION else base.filter(condition),
                     audiences,
                     item=item,
@@ -567,7 +561,7 @@ def sweep(*, at: dt.datetime | None = None) -> SweepResult:
             run = ReminderRun.objects.create(
                 source=ReminderRun.Source.SWEEP, at=at, started_at=timezone.now(), in_window=True
             )
-            ctx = _Context(run=run, writer=_Writer(run), today=today, first=first, last=last)
+            ctx = _Context(run=run, today=today, first=first, last=last)
             result.run_id = run.pk
             for kind in ReminderKind.swept():
                 result.inserted[kind] = _sweep_kind(kind, ctx)
@@ -902,7 +896,6 @@ def notice_send(*, event: str, item_id: int, object_id: int | None = None) -> in
     if event != "assigned" and object_id is None:
         raise ValueError(f"{event} needs object_id")
     run = _event_run(at)
-    writer = _Writer(run)
     everyone = [Audience.LIAISON, Audience.HANDLER, Audience.UNIT_HEAD, Audience.OFFICE, Audience.LEADER]
     if event == "assigned":
         base: QuerySet = Assignment.objects.filter(item_id=item_id, item__status__in=RUNNING)
@@ -963,7 +956,7 @@ def notice_send(*, event: str, item_id: int, object_id: int | None = None) -> in
         wanted = _audiences([*everyone, Audience.TRACKER], audiences)
         if Audience.TRACKER not in wanted:
             wanted.append(Audience.TRACKER)
-        total += _insert_for(writer, base, wanted, item=item, unit=unit, kind=kind, period=period, step=0)
+        total += _insert_for(run, base, wanted, item=item, unit=unit, kind=kind, period=period, step=0)
     _run_finish(run, counts={"inserted": {kind: total}})
     return total
 
@@ -1002,14 +995,13 @@ def chase_send(*, item_id: int, actor: User, text: str, unit_ids: Iterable[int] 
         )
     at = timezone.now()
     run = _event_run(at, ReminderRun.Source.CHASE)
-    writer = _Writer(run)
     chases = []
     for unit_id in wanted:
         chase = Chase.objects.create(
             item=item, unit_id=unit_id, actor=actor, text=text[:CHASE_TEXT_MAX], created_at=at
         )
         _insert_for(
-            writer,
+            run,
             Assignment.objects.filter(item=item, unit_id=unit_id),
             CHASE_AUDIENCES,
             item="item",
