@@ -128,6 +128,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # columns, which is fine for the embedded default.
 SILENCED_SYSTEM_CHECKS = ["models.W039", "models.W040"]
 AUTH_USER_MODEL = "orgs.User"
+# ModelBackend with the user's unit and government loaded in the same query (ducha.orgs.backends).
+AUTHENTICATION_BACKENDS = ["ducha.orgs.backends.UserBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
