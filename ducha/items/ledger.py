@@ -25,7 +25,20 @@ from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Exists, F, Func, Max, OrderBy, OuterRef, Q, QuerySet, TextField
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    OrderBy,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+)
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -43,8 +56,9 @@ from ducha.items.models import (
     SavedFilter,
     SourceType,
     Urgency,
+    light_of,
 )
-from ducha.items.selectors import MAX_ID, items_for_user, light_expression, light_filter, record_secret_reads
+from ducha.items.selectors import MAX_ID, items_for_user, light_filter, record_secret_reads
 from ducha.orgs.models import Unit, User
 
 PAGE_SIZE = 50
@@ -205,6 +219,10 @@ def _date(text: str) -> datetime.date | None:
     return value if MIN_YEAR <= value.year <= MAX_YEAR else None
 
 
+def parse_unit_id(text: str) -> int | None:
+    return _int_in(text.strip(), 1, MAX_ID)
+
+
 def parse_filter(params: Params) -> tuple[LedgerFilter, list[Notice]]:
     """Read the ledger's GET parameters. Anything invalid is left out and reported as a Notice."""
     notices: list[Notice] = []
@@ -248,7 +266,7 @@ def parse_filter(params: Params) -> tuple[LedgerFilter, list[Notice]]:
     values["statuses"] = tuple(s for s in ItemStatus.values if s in statuses)
     for name, key in (("lead", "lead_unit_id"), ("co", "co_unit_id")):
         if text := _single(params, name):
-            unit_id = _int_in(text, 1, MAX_ID)
+            unit_id = parse_unit_id(text)
             if unit_id is None:
                 invalid(name)
             else:
@@ -514,6 +532,7 @@ ROW_FIELDS = (
     "source_reference",
     "status",
     "due_date",
+    "warn_date",
     "assigned_at",
     "latest_progress",
     "confidentiality",
@@ -545,11 +564,23 @@ def _units_of(item_ids: Sequence[int]) -> _Units:
     return _Units(lead, co)
 
 
+class BoundedCount(Subquery):
+    """How many rows of `queryset` there are, counting at most `limit` + 1 (see bounded_count), as a scalar
+    subquery: the page query carries its own count instead of a second round trip. It refers to nothing outside
+    itself, so the database computes it once per query, not once per row."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) bounded_rows)"
+    output_field = IntegerField()
+
+    def __init__(self, queryset: QuerySet[Item], limit: int) -> None:
+        super().__init__(queryset.order_by().values("pk")[: limit + 1])
+
+
 def _fetch_page(
-    queryset: QuerySet[Item], today: datetime.date, limit: int
+    queryset: QuerySet[Item], limit: int, count: BoundedCount
 ) -> tuple[list[dict[str, Any]], _Units]:
-    """The first `limit` rows of the ordered `queryset` as plain values (no model instances), the light computed
-    in SQL (selectors' light_expression, the twin of Item.light_on), and their lead and co-units.
+    """The first `limit` rows of the ordered `queryset` as plain values (no model instances; `_rows` gives each
+    its light), their lead and co-units, and `count` on every row.
 
     One query, a "late row lookup": the inner SELECT finds the page's ids in order — on PostgreSQL an index-only
     scan when an index covers the filter and the order (the ledger's indexes include the scope and light
@@ -560,8 +591,8 @@ def _fetch_page(
     rows = (
         Item.objects.filter(pk__in=page_ids)
         .order_by(*queryset.query.order_by, F("assignments__role").desc(), "assignments__id")
-        .annotate(row_light=light_expression(today))
-        .values(*ROW_FIELDS, "row_light", "assignments__role", "assignments__unit__name")
+        .annotate(bounded_count=count)
+        .values(*ROW_FIELDS, "assignments__role", "assignments__unit__name", "bounded_count")
     )
     values: list[dict[str, Any]] = []
     lead: dict[int, str] = {}
@@ -612,14 +643,18 @@ class _Labels:
 
 
 def _rows(
-    values: Sequence[dict[str, Any]], start: int, labels: _Labels, units: _Units | None = None
+    values: Sequence[dict[str, Any]],
+    start: int,
+    labels: _Labels,
+    today: datetime.date,
+    units: _Units | None = None,
 ) -> list[LedgerRow]:
     if units is None:
         units = _units_of([value["id"] for value in values])
     rows = []
     for position, value in enumerate(values, start=start + 1):
         item_id = value["id"]
-        light = value["row_light"] or ""
+        light = light_of(value["status"], value["due_date"], value["warn_date"], today)
         rows.append(
             LedgerRow(
                 position=position,
@@ -702,10 +737,12 @@ def ledger_page(
     if cursor is not None:
         queryset = queryset.filter(keyset_after(cursor))
         start = cursor.position
-    values, units = _fetch_page(queryset, today, limit + 1)
-    if cursor is None and len(values) <= limit:
-        count = min(len(values), count_limit + 1)
-    else:
+    values, units = _fetch_page(queryset, limit + 1, BoundedCount(base, count_limit))
+    if values:
+        count = values[0]["bounded_count"]
+    elif cursor is None:
+        count = 0
+    else:  # a page beyond the last row (the rows after an old link's cursor are gone)
         count = bounded_count(base, count_limit)
     shown = values[:limit]
     _record_secret_reads(shown, user)
@@ -713,7 +750,7 @@ def ledger_page(
     if len(values) > limit:
         next_cursor = encode_cursor(_cursor_after(shown[-1], spec, start + limit))
     return LedgerPage(
-        rows=_rows(shown, start, _Labels(), units),
+        rows=_rows(shown, start, _Labels(), today, units),
         next_cursor=next_cursor,
         count=count,
         start=start,
@@ -733,15 +770,11 @@ def ledger_rows(
     chunk_size = chunk_size or EXPORT_CHUNK
     labels = _Labels()
     queryset = ordered(filter_queryset(user, spec, today), spec)
-    stream = (
-        queryset.annotate(row_light=light_expression(today))
-        .values(*ROW_FIELDS, "row_light")
-        .iterator(chunk_size=chunk_size)
-    )
+    stream = queryset.values(*ROW_FIELDS).iterator(chunk_size=chunk_size)
     position = 0
     while batch := list(islice(stream, chunk_size)):
         _record_secret_reads(batch, user)
-        yield from _rows(batch, position, labels)
+        yield from _rows(batch, position, labels, today)
         position += len(batch)
 
 
@@ -842,9 +875,11 @@ UNIT_OPTIONS_CACHE_SECONDS = 3600
 
 @dataclass(frozen=True)
 class UnitOptions:
-    """The <option>s of the unit filters, none selected (a province's run to a few hundred kilobytes)."""
+    """The <option>s of the unit filters, none selected (a province's run to a few hundred kilobytes), and the
+    version of the units they were built from (for the ETag of the options' own URL)."""
 
     html: str
+    version: str = ""
 
     def render(self, selected_id: int | None) -> SafeString:
         """The options with `selected_id` selected (the options are safe HTML built by unit_options_html)."""
@@ -869,10 +904,24 @@ def unit_options(user: User) -> UnitOptions:
     key = f"ducha:ledger:unit-options:v1:{government.pk}:{government.path}:{version['count']}:{latest}"
     cached = cache.get(key)
     if isinstance(cached, str):
-        return UnitOptions(cached)
+        return UnitOptions(cached, key)
     options = str(unit_options_html(unit_choices(user), None))
     cache.set(key, options, UNIT_OPTIONS_CACHE_SECONDS)
-    return UnitOptions(options)
+    return UnitOptions(options, key)
+
+
+def selected_unit(user: User, unit_id: int | None) -> UnitChoice | None:
+    """The unit a unit filter names, when it is one of the filter's options (see unit_choices): the page shows
+    it as the selected option before the whole list arrives."""
+    government = user.unit.government if user.unit is not None else None
+    if unit_id is None or government is None:
+        return None
+    row = (
+        Unit.objects.filter(pk=unit_id, path__startswith=government.path, is_active=True)
+        .values_list("id", "name")
+        .first()
+    )
+    return UnitChoice(*row) if row is not None else None
 
 
 def year_choices(today: datetime.date, spec: LedgerFilter) -> list[int]:
@@ -947,7 +996,8 @@ class FilterForm:
     """What the filter form needs to render the current filter."""
 
     spec: LedgerFilter
-    unit_options: UnitOptions
+    lead_unit: UnitChoice | None
+    co_unit: UnitChoice | None
     years: Sequence[int]
     statuses: Sequence[tuple[str, str]] = field(default_factory=list)
     source_types: Sequence[tuple[str, str]] = field(default_factory=list)
@@ -959,7 +1009,8 @@ class FilterForm:
 def filter_form(user: User, spec: LedgerFilter, today: datetime.date) -> FilterForm:
     return FilterForm(
         spec=spec,
-        unit_options=unit_options(user),
+        lead_unit=selected_unit(user, spec.lead_unit_id),
+        co_unit=selected_unit(user, spec.co_unit_id),
         years=year_choices(today, spec),
         statuses=[(value, str(label)) for value, label in ItemStatus.choices],
         source_types=[(value, str(label)) for value, label in SourceType.choices],

@@ -226,17 +226,28 @@ class Item(BaseModel):
 
     def light_on(self, today: datetime.date) -> str:
         """The status light as of `today`; the SQL twin is selectors.light_expression()."""
-        if self.status not in ItemStatus.running() or self.due_date is None:
-            return Light.NONE
-        if today > self.due_date:
-            return Light.RED
-        if self.warn_date is not None and today >= self.warn_date:
-            return Light.YELLOW
-        return Light.GREEN
+        return light_of(self.status, self.due_date, self.warn_date, today)
 
     @property
     def light(self) -> str:
         return self.light_on(timezone.localdate())
+
+
+_RUNNING = ItemStatus.running()
+
+
+def light_of(
+    status: str, due_date: datetime.date | None, warn_date: datetime.date | None, today: datetime.date
+) -> str:
+    """The status light of an item with these fields as of `today` (Item.light_on, for rows read as values);
+    the SQL twin is selectors.light_expression()."""
+    if status not in _RUNNING or due_date is None:
+        return Light.NONE
+    if today > due_date:
+        return Light.RED
+    if warn_date is not None and today >= warn_date:
+        return Light.YELLOW
+    return Light.GREEN
 
 
 class AssignmentRole(models.TextChoices):

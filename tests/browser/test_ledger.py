@@ -56,6 +56,16 @@ def test_filter_the_ledger(page_for, screenshot, world):
     assert row.locator(".light-dot.red").count() == 1
     screenshot(page, "red")
 
+    # the unit filters' options arrive just after the page: choose a co-unit by its name
+    zjj = world.departments["zjj"]
+    page.goto("/ledger/")
+    page.select_option("#f-co", label=zjj.name)
+    page.click("#ledger-apply")
+    page.wait_for_url(f"**/ledger/?*co={zjj.pk}*")
+    assert listed_ids(page) == [green.pk]
+    page.wait_for_function("document.querySelectorAll('#f-co option').length > 2")  # the whole list again
+    assert page.locator("#f-co option:checked").inner_text() == zjj.name
+
     # keyboard only: type a keyword in the search field and press Enter
     page.goto("/ledger/")
     page.focus("#f-q")

@@ -438,13 +438,29 @@ def test_the_count_query_is_limited(browser, many, monkeypatch):
     assert response.context["page"].count == len(many)
 
 
-def test_a_first_page_holding_every_row_is_its_own_count(browser, many):
+def test_the_page_query_carries_its_count(browser, many):
     client = browser("office")
+    client.get("/ledger/")  # warm the session and the calendar cache
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/ledger/")
-    assert item_counts(queries) == []
+    item_queries = [q["sql"] for q in queries if '"items_item"' in q["sql"]]
+    # one query reads the page's rows, their units and the (bounded) count
+    assert len(item_queries) == 1 and item_counts(queries) == item_queries
     page = response.context["page"]
     assert page.count == len(page.rows) == len(many) and not page.count_is_bounded
+
+
+def test_a_page_after_the_last_row_counts_on_its_own(browser, many, monkeypatch):
+    monkeypatch.setattr(ledger, "PAGE_SIZE", 5)
+    client = browser("office")
+    # an old link's cursor after which no row is left (newest first: nothing was updated before 1990)
+    long_ago = datetime.datetime(1990, 1, 1, tzinfo=datetime.UTC)
+    beyond = ledger.encode_cursor(ledger.Cursor("updated", "desc", (long_ago,), 1, 5))
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(f"/ledger/?cursor={beyond}").context["page"]
+    assert page.rows == [] and page.next_cursor is None
+    assert page.count == len(many)
+    assert len(item_counts(queries)) == 2  # the empty page query, then the count alone
 
 
 def test_a_later_page_counts_every_row(browser, many, monkeypatch):
@@ -717,22 +733,54 @@ def test_rows_html_is_the_template_markup(world):
     )
 
 
-def test_unit_options_are_cached_and_follow_the_units(browser, world):
+def test_unit_options_come_once_from_their_own_url_and_follow_the_units(browser, world):
     from ducha.orgs.models import UnitKind, UnitLevel
     from ducha.orgs.services import unit_create
 
     client = browser("office")
     fgw = world.departments["fgw"]
-    client.get("/ledger/")
+    page = client.get(f"/ledger/?lead={fgw.pk}").content.decode()
+    # the page holds only the chosen unit; the whole list comes from its own URL, loaded after the page
+    assert f'<option value="{fgw.pk}" selected>{fgw.name}</option>' in page
+    assert f'hx-get="/ledger/unit-options/?selected={fgw.pk}"' in page
+    assert 'hx-get="/ledger/unit-options/" hx-trigger="load"' in page  # the co-unit filter, nothing chosen
+    assert page.count('<option value="') < 60  # no unit list in the page
+
+    response = client.get(f"/ledger/unit-options/?selected={fgw.pk}")
+    options = response.content.decode()
+    assert options.startswith('<option value="">')
+    assert f'<option value="{fgw.pk}" selected>{fgw.name}</option>' in options
+    assert options.count(" selected>") == 1
+    assert f">{world.departments['jyj'].name}</option>" in options
+    assert "private" in response["Cache-Control"] and "max-age=" in response["Cache-Control"]
+
+    # the browser asks again with the ETag: nothing changed, nothing sent, and no unit listed
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(f"/ledger/?lead={fgw.pk}")
-    html = response.content.decode()
-    # the options come from the cache: no query lists the units
+        again = client.get(f"/ledger/unit-options/?selected={fgw.pk}", HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304 and again.content == b""
     assert not [
         q for q in queries if q["sql"].startswith('SELECT "orgs_unit"."id" AS "id", "orgs_unit"."name"')
     ]
-    assert f'<option value="{fgw.pk}" selected>{fgw.name}</option>' in html
-    assert html.count(" selected>") == html.count(f'<option value="{fgw.pk}" selected>') + 2  # + sort, order
 
+    # a new unit changes the list and its ETag at once
     unit_create(name="县新设局", level=UnitLevel.COUNTY, kind=UnitKind.DEPARTMENT, parent=world.county)
-    assert "县新设局" in client.get("/ledger/").content.decode()
+    fresh = client.get(f"/ledger/unit-options/?selected={fgw.pk}", HTTP_IF_NONE_MATCH=response["ETag"])
+    assert fresh.status_code == 200 and "县新设局" in fresh.content.decode()
+    assert fresh["ETag"] != response["ETag"]
+
+
+def test_unit_options_refusals(client, browser, world):
+    assert client.get("/ledger/unit-options/").status_code == 302  # signed out: to the login page
+    office = browser("office")
+    for bad in ("abc", "-1", "99999999999999999999999"):
+        response = office.get("/ledger/unit-options/", {"selected": bad})
+        assert response.status_code == 200 and " selected>" not in response.content.decode()
+    assert office.post("/ledger/unit-options/").status_code == 405
+    # a unit above the county office's government (the city's office) is neither among its options nor shown
+    # as the chosen one on its page
+    outsider = world.city_office
+    assert not outsider.path.startswith(world.county.path)
+    page = office.get(f"/ledger/?lead={outsider.pk}").content.decode()
+    assert f'<option value="{outsider.pk}"' not in page
+    options = office.get("/ledger/unit-options/", {"selected": outsider.pk}).content.decode()
+    assert f'<option value="{outsider.pk}"' not in options

@@ -26,8 +26,10 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.html import format_html
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from ducha.items import excel
@@ -72,8 +74,6 @@ def ledger(request: HttpRequest) -> HttpResponse:
             "rows_html": ledger_module.rows_html(page.rows),
             "notices": notices,
             "form": form,
-            "lead_unit_options": form.unit_options.render(spec.lead_unit_id),
-            "co_unit_options": form.unit_options.render(spec.co_unit_id),
             "query": query,
             "next_query": _with_cursor(query, page.next_cursor),
             "saved_filters": ledger_module.saved_filters_for_user(user),
@@ -81,8 +81,36 @@ def ledger(request: HttpRequest) -> HttpResponse:
                 (code, str(label), f"preset={code}") for code, label in ledger_module.PRESETS.items()
             ],
             "may_import": _may_import(user),
+            "filter_form_seconds": FILTER_FORM_CACHE_SECONDS,
         },
     )
+
+
+UNIT_OPTIONS_MAX_AGE = 300
+# The filter form's markup is cached per language and filter (template fragment cache): the same filter renders
+# the same form. A short life, so a deployment's changed template shows within minutes even on a shared cache.
+FILTER_FORM_CACHE_SECONDS = 300
+
+
+@login_required
+@require_GET
+def ledger_unit_options(request: HttpRequest) -> HttpResponse:
+    """The <option>s of the ledger's unit filters, loaded by the page after it is shown: a province's thousands of
+    units stay out of every ledger page and its next pages. Private to the user, kept by the browser for a few
+    minutes and revalidated by ETag (the version of the units), so turning pages fetches them once."""
+    user = _user(request)
+    load_unit(user)
+    selected = ledger_module.parse_unit_id(request.GET.get("selected", ""))
+    options = ledger_module.unit_options(user)
+    tag = hashlib.sha256(f"{options.version}|{selected}|{get_language()}".encode()).hexdigest()[:32]
+    etag = f'"{tag}"'
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        blank = format_html('<option value="">{}</option>', _("Any unit"))
+        response = HttpResponse(blank + options.render(selected))
+        response["ETag"] = etag
+    patch_cache_control(response, private=True, max_age=UNIT_OPTIONS_MAX_AGE)
+    return response
 
 
 def _with_cursor(query: str, cursor: str | None) -> str:
@@ -444,6 +472,7 @@ def ledger_import_template(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("ledger/", ledger, name="ledger"),
     path("ledger/export.xlsx", ledger_export, name="ledger-export"),
+    path("ledger/unit-options/", ledger_unit_options, name="ledger-unit-options"),
     path("ledger/filters/", filter_save, name="ledger-filter-save"),
     path("ledger/filters/<int:filter_id>/delete/", filter_delete, name="ledger-filter-delete"),
     path("ledger/import/", ledger_import, name="ledger-import"),
