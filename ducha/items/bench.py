@@ -46,20 +46,46 @@ def _percentile(samples: list[float], share: float) -> float:
     return ordered[index]
 
 
+def _timed(name: str, fetch: Callable[[], object]) -> tuple[float, int]:
+    """One request: its time in milliseconds and its number of queries (any status but 200 stops the bench)."""
+    with CaptureQueriesContext(connection) as captured:
+        started = time.perf_counter()
+        response = fetch()
+        elapsed = (time.perf_counter() - started) * 1000
+    status = getattr(response, "status_code", 200)
+    if status != 200:
+        raise RuntimeError(f"{name}: HTTP {status}")
+    return elapsed, len(captured)
+
+
+def _figure(name: str, samples: list[float], queries: int, note: str = "") -> Figure:
+    return Figure(name, statistics.median(samples), _percentile(samples, 0.95), queries, note)
+
+
 def measure(name: str, fetch: Callable[[], object], *, runs: int, note: str = "") -> Figure:
     fetch()  # warm-up: connections, caches, the calendar
-    samples = []
-    queries = 0
+    samples, queries = [], 0
     for _ in range(runs):
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            response = fetch()
-            samples.append((time.perf_counter() - started) * 1000)
-        status = getattr(response, "status_code", 200)
-        if status != 200:
-            raise RuntimeError(f"{name}: HTTP {status}")
-        queries = len(captured)
-    return Figure(name, statistics.median(samples), _percentile(samples, 0.95), queries, note)
+        elapsed, queries = _timed(name, fetch)
+        samples.append(elapsed)
+    return _figure(name, samples, queries, note)
+
+
+def measure_side_by_side(
+    first: tuple[str, Callable[[], object]], second: tuple[str, Callable[[], object]], *, runs: int
+) -> list[Figure]:
+    """Two pages measured in turns (first, second, first, second…) so that both meet the same machine: on a
+    shared host the time of one page drifts by a fifth from minute to minute, and a ratio of two figures taken
+    minutes apart follows the drift."""
+    samples: dict[str, list[float]] = {first[0]: [], second[0]: []}
+    queries: dict[str, int] = {}
+    for _name, fetch in (first, second):
+        fetch()  # warm-up
+    for _ in range(runs):
+        for name, fetch in (first, second):
+            elapsed, queries[name] = _timed(name, fetch)
+            samples[name].append(elapsed)
+    return [_figure(name, taken, queries[name], "side by side") for name, taken in samples.items()]
 
 
 def bench_user(prefix: str = "bench_office_") -> User:
@@ -122,22 +148,35 @@ def run_pages(*, runs: int = 20, deep_pages: int = 100, province_live: bool = Tr
     iterator = iter(ids * 2)
     figures.append(measure("item page", lambda: client.get(f"/items/{next(iterator)}/"), runs=runs))
     figures += run_dashboard(client, runs=runs, province_live=province_live)
-    admin = _admin_client()
     figures.append(
         measure(
-            "Django admin changelist (same table)",
-            lambda: admin.get("/admin/items/item/"),
-            runs=max(3, runs // 4),
+            "ledger unit filter options (once per browser session, then from the browser's cache)",
+            lambda: client.get("/ledger/unit-options/"),
+            runs=runs,
         )
     )
-    figures.append(
-        measure(
-            "Django admin changelist, status filter",
+    admin = _admin_client()
+    figures += measure_side_by_side(
+        (LEDGER_SIDE_BY_SIDE, lambda: client.get("/ledger/")),
+        (ADMIN_SIDE_BY_SIDE, lambda: admin.get("/admin/items/item/")),
+        runs=runs,
+    )
+    figures += measure_side_by_side(
+        (
+            "ledger, status filter (side by side with the admin)",
+            lambda: client.get("/ledger/?status=in_progress"),
+        ),
+        (
+            "Django admin changelist, status filter (side by side)",
             lambda: admin.get("/admin/items/item/?status__exact=in_progress"),
-            runs=max(3, runs // 4),
-        )
+        ),
+        runs=runs,
     )
     return figures
+
+
+LEDGER_SIDE_BY_SIDE = "ledger, first page (side by side with the admin)"
+ADMIN_SIDE_BY_SIDE = "Django admin changelist, same table (side by side)"
 
 
 def run_dashboard(province: Client, *, runs: int, province_live: bool) -> list[Figure]:
@@ -220,10 +259,18 @@ def table(figures: list[Figure]) -> str:
     lines = ["| measurement | p50 ms | p95 ms | queries |", "| --- | ---: | ---: | ---: |"]
     lines += [f"| {f.name} | {f.p50_ms:.1f} | {f.p95_ms:.1f} | {f.queries} |" for f in figures]
     by_name = {figure.name: figure for figure in figures}
-    ledger, admin = by_name.get("ledger, first page"), by_name.get("Django admin changelist (same table)")
-    if ledger is not None and admin is not None:
-        lines.append(
-            f"\nadmin changelist ÷ ledger first page: {admin.p50_ms / ledger.p50_ms:.1f}× at p50, "
-            f"{admin.p95_ms / ledger.p95_ms:.1f}× at p95"
-        )
+    for ledger_name, admin_name, label in (
+        (LEDGER_SIDE_BY_SIDE, ADMIN_SIDE_BY_SIDE, "first page"),
+        (
+            "ledger, status filter (side by side with the admin)",
+            "Django admin changelist, status filter (side by side)",
+            "status filter",
+        ),
+    ):
+        ledger, admin = by_name.get(ledger_name), by_name.get(admin_name)
+        if ledger is not None and admin is not None:
+            lines.append(
+                f"\nadmin changelist ÷ ledger, {label}, side by side: {admin.p50_ms / ledger.p50_ms:.1f}× at p50, "
+                f"{admin.p95_ms / ledger.p95_ms:.1f}× at p95"
+            )
     return "\n".join(lines)
