@@ -58,7 +58,8 @@ from ducha.items.models import (
     Urgency,
     light_of,
 )
-from ducha.items.selectors import MAX_ID, items_for_user, light_filter, record_secret_reads
+from ducha.items.selectors import MAX_ID, items_for_user, light_filter
+from ducha.items.services import secret_reads_record
 from ducha.orgs.models import Unit, User
 
 PAGE_SIZE = 50
@@ -680,13 +681,10 @@ def _rows(
 
 def _record_secret_reads(values: Sequence[dict[str, Any]], user: User) -> None:
     """Every read of a secret item is logged, in lists and exports too (one audit event per secret item)."""
-    secret = [
-        Item(pk=value["id"], confidentiality=value["confidentiality"])
-        for value in values
-        if value["confidentiality"] == Confidentiality.SECRET
-    ]
-    if secret:
-        record_secret_reads(secret, user)
+    secret_reads_record(
+        item_ids=[value["id"] for value in values if value["confidentiality"] == Confidentiality.SECRET],
+        actor=user,
+    )
 
 
 def _cursor_after(value: dict[str, Any], spec: LedgerFilter, position: int) -> Cursor:

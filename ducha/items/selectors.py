@@ -33,7 +33,7 @@ from ducha.items.models import (
     Light,
     Report,
 )
-from ducha.items.services import item_view_record
+from ducha.items.services import item_view_record, secret_reads_record
 from ducha.orgs.models import Role, Unit, UnitKind, UnitLevel, User
 
 UNIT_ROLES = (Role.UNIT_HEAD, Role.LIAISON, Role.HANDLER)
@@ -208,8 +208,9 @@ def decode_cursor(cursor: str) -> int:
 
 def record_secret_reads(items: Sequence[Item], user: User) -> None:
     """Log a read of every secret item shown to `user` (a list page shows them too)."""
-    for item in items:
-        item_view_record(item=item, actor=user)
+    secret_reads_record(
+        item_ids=[item.pk for item in items if item.confidentiality == Confidentiality.SECRET], actor=user
+    )
 
 
 def get_item_for_user(user: User, item_id: int, *, record_view: bool = True) -> Item:

@@ -292,6 +292,23 @@ def test_reading_a_secret_item_in_the_ledger_is_logged(browser, world, items):
     assert after == before + 1
 
 
+def test_the_reads_of_a_pages_secret_items_are_logged_in_one_statement(browser, world, items):
+    others = [
+        item_in(world, ItemStatus.ASSIGNED, title=f"涉密事项{n}", confidentiality="secret") for n in range(3)
+    ]
+    secret_ids = {items.secret.pk, *(item.pk for item in others)}
+    office = browser("office")
+    with CaptureQueriesContext(connection) as queries:
+        office.get("/ledger/")
+    inserts = [q["sql"] for q in queries if q["sql"].startswith('INSERT INTO "audit_event"')]
+    assert len(inserts) == 1
+    logged = Event.objects.filter(event_type=EventType.ITEM_VIEWED, subject_id__in=secret_ids)
+    assert set(logged.values_list("subject_id", flat=True)) == secret_ids
+    assert {(event.actor_id, event.actor_unit_id) for event in logged} == {
+        (world.user("office").pk, world.user("office").unit_id)
+    }
+
+
 def test_anonymous_visitors_are_sent_to_log_in(client, world):
     response = client.get("/ledger/")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
