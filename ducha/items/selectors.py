@@ -53,28 +53,24 @@ def scope_q(user: User) -> Q:
             ~Q(confidentiality=Confidentiality.SECRET) | Q(government_id=government.pk)
         )
     if user.has_role(*UNIT_ROLES):
-        in_subtree = Exists(Assignment.objects.filter(item=OuterRef("pk"), unit__path__startswith=unit.path))
+        # The unit rules: an item (once assigned) assigned to the unit or a unit under it, or delegated by such a
+        # unit; a secret one only when the unit itself is assigned to it or delegated it. `unit_candidates` is
+        # exactly the first condition, so within it a non-secret item needs nothing more
+        # (tests/items/test_scope_candidates.py checks this against the rules written out in full).
         own_unit = Exists(Assignment.objects.filter(item=OuterRef("pk"), unit_id=unit.pk))
-        assigned = Q(status__in=ItemStatus.visible_to_units())
+        secret = Q(confidentiality=Confidentiality.SECRET)
         visible |= (
-            assigned
+            Q(status__in=ItemStatus.visible_to_units())
             & Q(pk__in=unit_candidates(unit))
-            & (
-                (
-                    ~Q(confidentiality=Confidentiality.SECRET)
-                    & (in_subtree | Q(delegating_unit__path__startswith=unit.path))
-                )
-                | (Q(confidentiality=Confidentiality.SECRET) & (own_unit | Q(delegating_unit_id=unit.pk)))
-            )
+            & (~secret | own_unit | Q(delegating_unit_id=unit.pk))
         )
     return visible
 
 
 def unit_candidates(unit: Unit) -> QuerySet[Any]:
-    """Ids of the items a unit user may possibly see: those assigned to their unit or a unit inside it, and
-    those such a unit delegated. Every item of the unit rules below is among them (the own unit lies inside its
-    own subtree), so adding `pk IN (these)` to the rules changes nothing — but it lets the database start from
-    the unit's few hundred assignments instead of testing the rules on every item of the table."""
+    """Ids of the items assigned to `unit` or a unit inside it, and of those such a unit delegated: the unit
+    rules' first condition (see scope_q) as one set, so the database starts from the unit's few hundred
+    assignments instead of testing the rules on every item of the table."""
     assigned = Assignment.objects.filter(unit__path__startswith=unit.path).values("item_id")
     delegated = Item.objects.filter(delegating_unit__path__startswith=unit.path).values("id")
     return assigned.union(delegated)
