@@ -237,7 +237,14 @@ size = 0
 for chunk in response.streaming_content if response.streaming else [response.content]:
     size += len(chunk)
 elapsed = time.perf_counter() - started
-peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+# The peak RSS of this process's own memory (VmHWM). getrusage's ru_maxrss would not do: Linux carries into it
+# the RSS of the parent this process was forked from, and the bench's parent holds a few hundred megabytes.
+peak_kib = 0
+try:
+    with open("/proc/self/status") as status:
+        peak_kib = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+except (OSError, StopIteration):
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(f"{response.status_code} {size} {elapsed:.2f} {peak_kib}")
 """
 
