@@ -133,6 +133,11 @@ def run_pages(*, runs: int = 20, deep_pages: int = 100, province_live: bool = Tr
             runs=runs,
         ),
         measure("ledger, first page, keyword", lambda: client.get("/ledger/?q=老旧小区"), runs=runs),
+        measure(
+            "ledger, the keyword page's count (its own request, after the page)",
+            lambda: client.get("/ledger/count/?q=老旧小区"),
+            runs=runs,
+        ),
         measure("ledger, sorted by deadline", lambda: client.get("/ledger/?sort=due"), runs=runs),
     ]
     deep = _deep_url(client, "/ledger/", deep_pages)

@@ -578,10 +578,10 @@ class BoundedCount(Subquery):
 
 
 def _fetch_page(
-    queryset: QuerySet[Item], limit: int, count: BoundedCount
+    queryset: QuerySet[Item], limit: int, count: BoundedCount | None
 ) -> tuple[list[dict[str, Any]], _Units]:
     """The first `limit` rows of the ordered `queryset` as plain values (no model instances; `_rows` gives each
-    its light), their lead and co-units, and `count` on every row.
+    its light), their lead and co-units, and `count` (if given) on every row as "bounded_count".
 
     One query, a "late row lookup": the inner SELECT finds the page's ids in order — on PostgreSQL an index-only
     scan when an index covers the filter and the order (the ledger's indexes include the scope and light
@@ -592,8 +592,13 @@ def _fetch_page(
     rows = (
         Item.objects.filter(pk__in=page_ids)
         .order_by(*queryset.query.order_by, F("assignments__role").desc(), "assignments__id")
-        .annotate(bounded_count=count)
-        .values(*ROW_FIELDS, "assignments__role", "assignments__unit__name", "bounded_count")
+        .annotate(**({"bounded_count": count} if count is not None else {}))
+        .values(
+            *ROW_FIELDS,
+            "assignments__role",
+            "assignments__unit__name",
+            *(("bounded_count",) if count is not None else ()),
+        )
     )
     values: list[dict[str, Any]] = []
     lead: dict[int, str] = {}
@@ -695,11 +700,10 @@ def _cursor_after(value: dict[str, Any], spec: LedgerFilter, position: int) -> C
 
 
 @dataclass(frozen=True)
-class LedgerPage:
-    rows: list[LedgerRow]
-    next_cursor: str | None
-    count: int  # bounded: count_limit + 1 means "more than count_limit"
-    start: int  # rows before this page
+class LedgerCount:
+    """How many rows a filter selects, counted up to a bound: count_limit + 1 means "more than count_limit"."""
+
+    count: int
     count_limit: int = COUNT_LIMIT
 
     @property
@@ -710,9 +714,46 @@ class LedgerPage:
     def shown_count(self) -> int:
         return min(self.count, self.count_limit)
 
+
+@dataclass(frozen=True)
+class LedgerPage:
+    rows: list[LedgerRow]
+    next_cursor: str | None
+    count: int | None  # bounded (see LedgerCount); None: not counted with the page (see counts_apart)
+    start: int  # rows before this page
+    count_limit: int = COUNT_LIMIT
+
+    @property
+    def counted(self) -> LedgerCount | None:
+        return LedgerCount(self.count, self.count_limit) if self.count is not None else None
+
+    @property
+    def count_is_bounded(self) -> bool:
+        return self.count is not None and self.count > self.count_limit
+
+    @property
+    def shown_count(self) -> int | None:
+        return min(self.count, self.count_limit) if self.count is not None else None
+
     @property
     def is_first_page(self) -> bool:
         return self.start == 0
+
+
+def counts_apart(spec: LedgerFilter) -> bool:
+    """Whether the page leaves its count to a request of its own (`ledger_count`, which the page loads after it
+    is shown). A keyword's count costs several times its page: the page reads the first matches in the sort's
+    index order, but counting needs the trigram index to list every candidate first (33,000 for a word in 3% of
+    a million items: 10 ms before the first is counted), so the rows come first and the count follows."""
+    return bool(spec.keyword)
+
+
+def ledger_count(
+    user: User, spec: LedgerFilter, *, today: datetime.date, count_limit: int | None = None
+) -> LedgerCount:
+    """The bounded count of the filtered ledger, on its own (see counts_apart)."""
+    count_limit = count_limit or COUNT_LIMIT
+    return LedgerCount(bounded_count(filter_queryset(user, spec, today), count_limit), count_limit)
 
 
 def ledger_page(
@@ -723,10 +764,11 @@ def ledger_page(
     cursor: Cursor | None = None,
     limit: int | None = None,
     count_limit: int | None = None,
+    with_count: bool = True,
 ) -> LedgerPage:
-    """One page of the ledger: `limit` rows after `cursor` with their units, and a bounded count — two queries
-    whatever the number of rows (plus an audit event per secret item shown); one when the first page holds
-    every matching row, which is then its own count."""
+    """One page of the ledger: `limit` rows after `cursor` with their units and, `with_count`, the bounded count —
+    one query whatever the number of rows (plus one INSERT for the secret items shown). Without `with_count` a
+    first page holding every matching row is still its own count; otherwise `count` is None."""
     limit = limit or PAGE_SIZE
     count_limit = count_limit or COUNT_LIMIT
     base = filter_queryset(user, spec, today)
@@ -735,12 +777,13 @@ def ledger_page(
     if cursor is not None:
         queryset = queryset.filter(keyset_after(cursor))
         start = cursor.position
-    values, units = _fetch_page(queryset, limit + 1, BoundedCount(base, count_limit))
-    if values:
+    values, units = _fetch_page(queryset, limit + 1, BoundedCount(base, count_limit) if with_count else None)
+    count: int | None = None
+    if with_count and values:
         count = values[0]["bounded_count"]
-    elif cursor is None:
-        count = 0
-    else:  # a page beyond the last row (the rows after an old link's cursor are gone)
+    elif cursor is None and len(values) <= limit:
+        count = len(values)
+    elif with_count:  # a page beyond the last row (the rows after an old link's cursor are gone)
         count = bounded_count(base, count_limit)
     shown = values[:limit]
     _record_secret_reads(shown, user)

@@ -84,6 +84,21 @@ def test_filter_the_ledger(page_for, screenshot, world):
     assert listed_ids(page) == [green.pk]
 
 
+def test_a_keyword_search_shows_its_rows_then_its_count(page_for, screenshot, world, monkeypatch):
+    from ducha.items import ledger
+
+    lit_items(world)  # three items, each with "的" in its title
+    monkeypatch.setattr(ledger, "PAGE_SIZE", 1)  # more matches than a page: the count comes after the rows
+    page = page_for("office")
+    page.goto("/ledger/?q=的")
+    assert len(listed_ids(page)) == 1
+    count = page.locator("#ledger-count")
+    count.and_(page.locator("[data-count]")).wait_for()
+    assert count.get_attribute("data-count") == "3"
+    assert "共 3 个事项" in count.inner_text()
+    screenshot(page, "keyword-count")
+
+
 def test_the_ledger_on_a_phone(page_for, screenshot, world):
     lit_items(world)
     page = page_for("office", phone=True)

@@ -467,6 +467,42 @@ def test_the_page_query_carries_its_count(browser, many):
     assert page.count == len(page.rows) == len(many) and not page.count_is_bounded
 
 
+def test_a_keyword_page_leaves_its_count_to_its_own_request(browser, many, monkeypatch):
+    monkeypatch.setattr(ledger, "PAGE_SIZE", 5)
+    client = browser("office")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/ledger/", {"q": "排序事项"})
+    assert len(row_ids(response)) == 5 and response.context["page"].count is None
+    assert item_counts(queries) == []  # the page did not count
+    html = response.content.decode()
+    assert 'hx-get="/ledger/count/?q=%E6%8E%92%E5%BA%8F%E4%BA%8B%E9%A1%B9"' in html
+
+    with CaptureQueriesContext(connection) as queries:
+        counted = client.get("/ledger/count/", {"q": "排序事项"})
+    assert counted.status_code == 200 and len(item_counts(queries)) == 1
+    assert f'data-count="{len(many)}" data-bounded="false"' in counted.content.decode()
+    assert f"共 {len(many)} 个事项" in counted.content.decode()
+
+
+def test_a_keyword_page_holding_every_match_counts_itself(browser, many):
+    response = browser("office").get("/ledger/", {"q": "排序事项"})
+    page = response.context["page"]
+    assert page.count == len(many) == len(page.rows)
+    assert "/ledger/count/" not in response.content.decode()
+
+
+def test_the_count_request_keeps_to_the_users_scope_and_refuses_the_rest(client, browser, items):
+    city = browser("city_office").get("/ledger/count/", {"q": "涉密"}).content.decode()
+    assert 'data-count="0"' in city  # the county's secret item is not the city's to count
+    county = browser("office").get("/ledger/count/", {"q": "涉密"}).content.decode()
+    assert 'data-count="1"' in county
+    # bad parameters are left out, as on the page
+    assert browser("office").get("/ledger/count/", {"year": "abc", "q": "涉密"}).status_code == 200
+    assert browser("office").post("/ledger/count/").status_code == 405
+    client.logout()
+    assert client.get("/ledger/count/").status_code == 302
+
+
 def test_a_page_after_the_last_row_counts_on_its_own(browser, many, monkeypatch):
     monkeypatch.setattr(ledger, "PAGE_SIZE", 5)
     client = browser("office")

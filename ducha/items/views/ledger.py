@@ -62,7 +62,9 @@ def ledger(request: HttpRequest) -> HttpResponse:
     cursor, cursor_notice = ledger_module.decode_cursor(request.GET.get("cursor", ""), spec)
     if cursor_notice is not None:
         notices.append(cursor_notice)
-    page = ledger_module.ledger_page(user, spec, today=today, cursor=cursor)
+    page = ledger_module.ledger_page(
+        user, spec, today=today, cursor=cursor, with_count=not ledger_module.counts_apart(spec)
+    )
     query = spec.querystring
     form = ledger_module.filter_form(user, spec, today)
     return render(
@@ -84,6 +86,16 @@ def ledger(request: HttpRequest) -> HttpResponse:
             "filter_form_seconds": FILTER_FORM_CACHE_SECONDS,
         },
     )
+
+
+@login_required
+@require_GET
+def ledger_count(request: HttpRequest) -> HttpResponse:
+    """The count of a ledger page that leaves it for later (ledger.counts_apart): the same filter parameters,
+    the same markup as the count the page shows itself."""
+    spec, _notices = ledger_module.parse_filter(request.GET)
+    counted = ledger_module.ledger_count(_user(request), spec, today=timezone.localdate())
+    return render(request, "ledger/partials/count.html", {"counted": counted})
 
 
 UNIT_OPTIONS_MAX_AGE = 300
@@ -473,6 +485,7 @@ urlpatterns = [
     path("ledger/", ledger, name="ledger"),
     path("ledger/export.xlsx", ledger_export, name="ledger-export"),
     path("ledger/unit-options/", ledger_unit_options, name="ledger-unit-options"),
+    path("ledger/count/", ledger_count, name="ledger-count"),
     path("ledger/filters/", filter_save, name="ledger-filter-save"),
     path("ledger/filters/<int:filter_id>/delete/", filter_delete, name="ledger-filter-delete"),
     path("ledger/import/", ledger_import, name="ledger-import"),
