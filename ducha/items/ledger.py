@@ -729,11 +729,11 @@ class LedgerPage:
 
     @property
     def count_is_bounded(self) -> bool:
-        return self.count is not None and self.count > self.count_limit
+        return self.counted is not None and self.counted.count_is_bounded
 
     @property
     def shown_count(self) -> int | None:
-        return min(self.count, self.count_limit) if self.count is not None else None
+        return self.counted.shown_count if self.counted is not None else None
 
     @property
     def is_first_page(self) -> bool:
@@ -782,7 +782,7 @@ def ledger_page(
     if with_count and values:
         count = values[0]["bounded_count"]
     elif cursor is None and len(values) <= limit:
-        count = len(values)
+        count = min(len(values), count_limit + 1)
     elif with_count:  # a page beyond the last row (the rows after an old link's cursor are gone)
         count = bounded_count(base, count_limit)
     shown = values[:limit]
