@@ -18,7 +18,7 @@ import html
 import json
 import unicodedata
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import urlencode
@@ -899,15 +899,12 @@ def unit_choices(user: User) -> list[UnitChoice]:
     return [UnitChoice(pk, name) for pk, name in rows]
 
 
-def unit_options_html(units: Sequence[UnitChoice], selected_id: int | None) -> SafeString:
-    """The <option>s of a unit filter. A province's list has thousands of units: joined as strings here (names
-    escaped with the standard library's html.escape), this costs a few milliseconds where a template loop over
-    them cost a hundred."""
+def unit_options_html(units: Sequence[UnitChoice]) -> SafeString:
+    """The <option>s of a unit filter, none selected (UnitOptions.render selects one). A province's list has
+    thousands of units: joined as strings here (names escaped with the standard library's html.escape), this
+    costs a few milliseconds where a template loop over them cost a hundred."""
     return mark_safe(
-        "".join(
-            f'<option value="{unit.pk}"{" selected" if unit.pk == selected_id else ""}>{html.escape(unit.name)}</option>'
-            for unit in units
-        )
+        "".join(f'<option value="{unit.pk}">{html.escape(unit.name)}</option>' for unit in units)
     )
 
 
@@ -946,7 +943,7 @@ def unit_options(user: User) -> UnitOptions:
     cached = cache.get(key)
     if isinstance(cached, str):
         return UnitOptions(cached, key)
-    options = str(unit_options_html(unit_choices(user), None))
+    options = str(unit_options_html(unit_choices(user)))
     cache.set(key, options, UNIT_OPTIONS_CACHE_SECONDS)
     return UnitOptions(options, key)
 
@@ -1034,17 +1031,33 @@ def saved_filter_delete(*, user: User, filter_id: int) -> bool:
 
 @dataclass(frozen=True)
 class FilterForm:
-    """What the filter form needs to render the current filter."""
+    """What the filter form needs to render the current filter. The choices' labels are read only when the
+    form's cached fragment is rendered afresh (ledger.html), so they are worked out then, not on every page."""
 
     spec: LedgerFilter
     lead_unit: UnitChoice | None
     co_unit: UnitChoice | None
     years: Sequence[int]
-    statuses: Sequence[tuple[str, str]] = field(default_factory=list)
-    source_types: Sequence[tuple[str, str]] = field(default_factory=list)
-    urgencies: Sequence[tuple[str, str]] = field(default_factory=list)
-    lights: Sequence[tuple[str, str]] = field(default_factory=list)
-    sorts: Sequence[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def statuses(self) -> list[tuple[str, str]]:
+        return [(value, str(label)) for value, label in ItemStatus.choices]
+
+    @property
+    def source_types(self) -> list[tuple[str, str]]:
+        return [(value, str(label)) for value, label in SourceType.choices]
+
+    @property
+    def urgencies(self) -> list[tuple[str, str]]:
+        return [(value, str(label)) for value, label in Urgency.choices]
+
+    @property
+    def lights(self) -> list[tuple[str, str]]:
+        return [(value, str(Light(value).label)) for value in LIGHTS]
+
+    @property
+    def sorts(self) -> list[tuple[str, str]]:
+        return [(value, str(label)) for value, label in SORT_LABELS.items()]
 
 
 def filter_form(user: User, spec: LedgerFilter, today: datetime.date) -> FilterForm:
@@ -1053,9 +1066,4 @@ def filter_form(user: User, spec: LedgerFilter, today: datetime.date) -> FilterF
         lead_unit=selected_unit(user, spec.lead_unit_id),
         co_unit=selected_unit(user, spec.co_unit_id),
         years=year_choices(today, spec),
-        statuses=[(value, str(label)) for value, label in ItemStatus.choices],
-        source_types=[(value, str(label)) for value, label in SourceType.choices],
-        urgencies=[(value, str(label)) for value, label in Urgency.choices],
-        lights=[(value, str(Light(value).label)) for value in LIGHTS],
-        sorts=[(value, str(label)) for value, label in SORT_LABELS.items()],
     )
