@@ -667,8 +667,10 @@ def dashboard_rollup_rebuild(
 def dashboard_rollup_refresh(*, now: datetime.datetime | None = None) -> RollupResult:
     """The periodic job (`ducha dashboard_rollup`): recount the current year, and every other year of
     `rollup_years` whose figures were not counted today (so once a day, after midnight: figures counted for
-    another day are not served). Past years change little within a day; the dashboard says as of when."""
+    another day are not served). Past years change little within a day; the dashboard says as of when. On New
+    Year's Day the oldest year leaves the dashboard's years, and its summary goes with it."""
     today = timezone.localdate(now or timezone.now())
+    DashboardRollup.objects.exclude(year__in=rollup_years(today)).delete()
     counted_today = set(
         DashboardRollup.objects.filter(year__in=rollup_years(today), as_of=today)
         .values_list("year", flat=True)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import chinese_calendar
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ducha.audit.models import Event, EventType
@@ -299,7 +300,10 @@ def _build_provisional(year: int, expires_at: float) -> _YearData:
 
 
 def _as_date(value: dt.date) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
+    """A date as given; a moment as the day it falls on in the project's time zone (02:00 UTC is 10:00 Beijing)."""
+    if isinstance(value, dt.datetime):
+        return timezone.localdate(value) if timezone.is_aware(value) else value.date()
+    return value
 
 
 def _check_count(n: int) -> None:

@@ -23,6 +23,7 @@ from ducha.items.demo import demo_items_create
 from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import Confidentiality, DashboardRollup, Item
 from ducha.orgs.models import Role, RoleGrant, User
+from tests.clock import moment
 from tests.helpers import item_in
 
 OFFICE_USERS = ("office", "leader", "city_office", "cgz_office")
@@ -156,16 +157,26 @@ def test_the_summary_follows_the_items_services(world):
     assert statuses["assigned"] == 0 and statuses["in_progress"] == 1
 
 
-def test_the_periodic_refresh_counts_past_years_once_a_day(world):
-    today = timezone.localdate()
-    dashboard_rollup_rebuild(now=timezone.now() - datetime.timedelta(days=1))
+@pytest.mark.parametrize(
+    ("now", "years"),
+    [
+        pytest.param(moment(2026, 6, 15, 10), [2021, 2022, 2023, 2024, 2025, 2026], id="mid-year"),
+        # 00:30 on New Year's Day (still 31 December in UTC): 2027 comes in, 2021 leaves.
+        pytest.param(moment(2027, 1, 1, 0, 30), [2022, 2023, 2024, 2025, 2026, 2027], id="new-years-day-00:30"),
+    ],
+)
+def test_the_periodic_refresh_counts_past_years_once_a_day(world, time_machine, now, years):
+    time_machine.move_to(now, tick=False)
+    dashboard_rollup_rebuild(now=now - datetime.timedelta(days=1))  # yesterday's summary, one row a year
 
     first = dashboard_rollup_refresh()
     again = dashboard_rollup_refresh()
 
-    assert first.years == rollup_years(today) and len(first.years) == 6
-    assert again.years == [today.year]
-    assert set(DashboardRollup.objects.values_list("as_of", flat=True)) == {today}
+    assert first.years == rollup_years(now.date()) == years
+    assert again.years == [now.year]
+    assert set(DashboardRollup.objects.values_list("year", "as_of").distinct()) == {
+        (year, now.date()) for year in years
+    }
 
 
 def test_the_command_counts_the_years_asked_for(world):

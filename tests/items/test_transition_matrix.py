@@ -10,6 +10,7 @@ import datetime
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from ducha.audit.models import Event
 from ducha.common.errors import DomainError
@@ -108,7 +109,7 @@ def expected(action: str, status: str, user: str):
 
 
 def call(action: str, item: Item, actor, world):
-    due = item.due_date or datetime.date.today() + datetime.timedelta(days=30)
+    due = item.due_date or timezone.localdate() + datetime.timedelta(days=30)
     kwargs = {
         "update": {"title": "修改后的标题"},
         "reject": {"reason": "依据不足"},

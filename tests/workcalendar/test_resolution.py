@@ -121,8 +121,9 @@ def test_day_info() -> None:
     assert day_info(D(2026, 4, 5)) == DayInfo(D(2026, 4, 5), False, "清明节", "package")
     assert day_info(D(2026, 3, 4)) == DayInfo(D(2026, 3, 4), True, "", "package")
     assert day_info(D(2026, 3, 7)) == DayInfo(D(2026, 3, 7), False, "", "package")
-    # A datetime is taken as its date.
-    assert day_info(dt.datetime(2026, 10, 10, 9, 30)).date == D(2026, 10, 10)
+    # A moment is taken as the day it falls on in Beijing: 17:30 UTC on the 9th is 01:30 on the 10th.
+    assert day_info(dt.datetime(2026, 10, 9, 17, 30, tzinfo=dt.UTC)).date == D(2026, 10, 10)
+    assert day_info(dt.datetime(2026, 10, 10, 9, 30, tzinfo=dt.UTC)).date == D(2026, 10, 10)
 
 
 def test_year_sources() -> None:

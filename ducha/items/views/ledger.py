@@ -14,7 +14,6 @@ import os
 import re
 import secrets
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -229,10 +228,12 @@ def _forget(request: HttpRequest, token: str, pending: dict[str, dict[str, Any]]
 
 
 def _sweep_old_files(user: User) -> None:
+    """Delete the user's uploads older than a day. Their times are the project's clock, stamped on them when they
+    were stored (see the upload), so the comparison never mixes the file system's clock with the project's."""
     folder = _import_dir(user)
     if not folder.is_dir():
         return
-    limit = time.time() - IMPORT_FILE_MAX_AGE
+    limit = timezone.now().timestamp() - IMPORT_FILE_MAX_AGE
     for entry in folder.iterdir():
         try:
             if entry.stat().st_mtime < limit:
@@ -366,6 +367,8 @@ def ledger_import(request: HttpRequest) -> HttpResponse:
         for chunk in upload.chunks():
             hasher.update(chunk)
             handle.write(chunk)
+    stamp = timezone.now().timestamp()
+    os.utime(stored, (stamp, stamp))
     with stored.open("rb") as handle:
         preview = excel.import_parse(handle, government=government)
     if preview.file_error:
@@ -376,7 +379,7 @@ def ledger_import(request: HttpRequest) -> HttpResponse:
     _remember(
         request,
         token,
-        {"name": os.path.basename(upload.name or "")[:200], "sha256": hasher.hexdigest(), "at": time.time()},
+        {"name": os.path.basename(upload.name or "")[:200], "sha256": hasher.hexdigest(), "at": stamp},
     )
     return HttpResponseRedirect(f"{reverse('ledger-import')}?token={token}", status=303)
 
