@@ -1,5 +1,5 @@
-"""Shared fixtures: the demo county's units and named accounts (office, leader, fgw, fgw_head, jyj, …) and
-helpers that drive items through the lifecycle with the real services."""
+"""Shared fixtures: the suite's pinned clock (tests/clock.py), the demo county's units and named accounts (office,
+leader, fgw, fgw_head, jyj, …) and helpers that drive items through the lifecycle with the real services."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.test import Client
 
 from ducha.orgs.demo import DemoWorld, demo_world_create, demo_world_exists, demo_world_load
 from ducha.workcalendar.services import calendar_cache_clear
+from tests import clock
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -18,8 +19,18 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 def pytest_configure(config) -> None:
     from django.conf import settings
 
+    # Before collection and before the demo county is built: everything the suite does happens at one instant.
+    clock.start()
     # The demo accounts' passwords are hashed once per test database; PBKDF2's cost buys nothing in tests.
     settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
+def pytest_unconfigure(config) -> None:
+    clock.stop()
+
+
+def pytest_report_header(config) -> str:
+    return clock.describe()
 
 
 @pytest.fixture(scope="session")

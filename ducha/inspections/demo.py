@@ -1,6 +1,7 @@
 """Demo inspections for the demo county, made with the real services so that every account meets something:
-this year's annual plan (approved, with last year's count), an inspection in each main stage, an unannounced visit
-under way, a review waiting for its reviewer, a rectification to verify, a 回头看 scheduled.
+the annual plan of the year its planned inspections fall in (approved, with the year before's count), an
+inspection in each main stage, an unannounced visit under way, a review waiting for its reviewer, a rectification
+to verify, a 回头看 scheduled. The same on any date: every date is counted from today.
 
 `demo_inspections_create(world)` is meant to be called by `ducha demo` after the county and its items exist.
 """
@@ -115,60 +116,60 @@ def demo_inspections_create(world: DemoWorld) -> int:
     """Create the demo inspections; returns how many inspections exist afterwards. Call once, on the demo county."""
     today = timezone.localdate()
     office, head = world.user("office"), world.user("county_head")
-    year = today.year
 
-    # This year's plan: two departments' proposals, one merged into the other; the office's own; approved.
-    plan = services.annual_plan_create(actor=office, year=year, baseline_count=12)
-    start = max(today + datetime.timedelta(days=10), datetime.date(year, 1, 1))
-    if start.year == year:
-        proposals = [
-            services.plan_proposal_add(
-                plan_id=plan.pk,
-                actor=world.user("zjj_head"),
-                topic="城镇燃气安全专项督查",
-                kind="special",
-                reason="城镇燃气安全专项整治",
-                start_date=start,
-                end_date=start + datetime.timedelta(days=10),
-                target_ids=[world.townships["cgz"].pk, world.townships["dhz"].pk],
-            ),
-            services.plan_proposal_add(
-                plan_id=plan.pk,
-                actor=world.user("fgw_head"),
-                topic="燃气管网改造项目督查",
-                kind="special",
-                reason="燃气管网老化更新改造",
-                start_date=start,
-                end_date=start + datetime.timedelta(days=12),
-                target_ids=[world.townships["xsz"].pk],
-            ),
-            services.plan_proposal_add(
-                plan_id=plan.pk,
-                actor=office,
-                topic="优化营商环境线索核查",
-                kind="clue_check",
-                reason="12345热线集中反映问题",
-                start_date=start,
-                end_date=start + datetime.timedelta(days=5),
-                target_ids=[world.departments["scjgj"].pk],
-            ),
-        ]
-        services.plan_proposal_decide(
-            plan_id=plan.pk, proposal_id=proposals[0].pk, actor=office, decision="accept"
-        )
-        services.plan_proposal_decide(
+    # The annual plan of the year the planned inspections fall in: this year's, or — in the last days of December —
+    # next year's, compiled ahead of it. Two departments' proposals, one merged into the other; the office's own;
+    # approved.
+    start = today + datetime.timedelta(days=10)
+    plan = services.annual_plan_create(actor=office, year=start.year, baseline_count=12)
+    proposals = [
+        services.plan_proposal_add(
             plan_id=plan.pk,
-            proposal_id=proposals[1].pk,
+            actor=world.user("zjj_head"),
+            topic="城镇燃气安全专项督查",
+            kind="special",
+            reason="城镇燃气安全专项整治",
+            start_date=start,
+            end_date=start + datetime.timedelta(days=10),
+            target_ids=[world.townships["cgz"].pk, world.townships["dhz"].pk],
+        ),
+        services.plan_proposal_add(
+            plan_id=plan.pk,
+            actor=world.user("fgw_head"),
+            topic="燃气管网改造项目督查",
+            kind="special",
+            reason="燃气管网老化更新改造",
+            start_date=start,
+            end_date=start + datetime.timedelta(days=12),
+            target_ids=[world.townships["xsz"].pk],
+        ),
+        services.plan_proposal_add(
+            plan_id=plan.pk,
             actor=office,
-            decision="merge",
-            merged_into_id=proposals[0].pk,
-            note="同一事项，合并开展联合督查",
-        )
-        services.plan_proposal_decide(
-            plan_id=plan.pk, proposal_id=proposals[2].pk, actor=office, decision="accept"
-        )
-        services.annual_plan_submit(plan_id=plan.pk, actor=office)
-        services.annual_plan_approve(plan_id=plan.pk, actor=head)
+            topic="优化营商环境线索核查",
+            kind="clue_check",
+            reason="12345热线集中反映问题",
+            start_date=start,
+            end_date=start + datetime.timedelta(days=5),
+            target_ids=[world.departments["scjgj"].pk],
+        ),
+    ]
+    services.plan_proposal_decide(
+        plan_id=plan.pk, proposal_id=proposals[0].pk, actor=office, decision="accept"
+    )
+    services.plan_proposal_decide(
+        plan_id=plan.pk,
+        proposal_id=proposals[1].pk,
+        actor=office,
+        decision="merge",
+        merged_into_id=proposals[0].pk,
+        note="同一事项，合并开展联合督查",
+    )
+    services.plan_proposal_decide(
+        plan_id=plan.pk, proposal_id=proposals[2].pk, actor=office, decision="accept"
+    )
+    services.annual_plan_submit(plan_id=plan.pk, actor=office)
+    services.annual_plan_approve(plan_id=plan.pk, actor=head)
 
     # Out of the plan: a proposed one, one waiting for the leader, an unannounced visit under way.
     _inspection(world, "冬季供暖保障情况督查", "special", ["btz"], today + datetime.timedelta(days=20))

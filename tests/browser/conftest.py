@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,11 +31,34 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@contextmanager
+def _without_libfaketime() -> Iterator[None]:
+    """The browser keeps the wall clock. CI also runs the suite under libfaketime, whose LD_PRELOAD every child
+    inherits; Chromium does not load a page under it. The product's clock is the server's, which keeps the moved
+    time; the pages take no date from the browser (cookies carry Max-Age, which does not depend on its clock)."""
+    saved = {
+        name: os.environ[name] for name in os.environ if name == "LD_PRELOAD" or name.startswith("FAKETIME")
+    }
+    preload = [part for part in saved.get("LD_PRELOAD", "").split(":") if part and "faketime" not in part]
+    for name in saved:
+        del os.environ[name]
+    if preload:
+        os.environ["LD_PRELOAD"] = ":".join(preload)
+    try:
+        yield
+    finally:
+        os.environ.pop("LD_PRELOAD", None)
+        os.environ.update(saved)
+
+
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    with _without_libfaketime():
+        manager = sync_playwright()
+        playwright = manager.__enter__()
+    try:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
             args=[
@@ -50,6 +74,8 @@ def chromium() -> Iterator[object]:
         )
         yield browser
         browser.close()
+    finally:
+        manager.__exit__(None, None, None)
 
 
 @pytest.fixture

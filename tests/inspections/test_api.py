@@ -12,6 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from ducha.inspections.lifecycle import InspectionStatus as S
+from tests.clock import moment
 from tests.inspections.helpers import PLAN_TEXTS, inspection_in, make_inspection
 
 KINDS = [
@@ -176,6 +177,7 @@ def test_actions_list_what_the_user_may_do_now(world, api):
 # --- the whole path over HTTP ----------------------------------------------------------------------------------
 
 
+@pytest.mark.time_machine(moment(2026, 3, 9, 10))  # a Monday in March: the year's plan is being filled in
 def test_plan_to_verification_over_http(world, api, today):
     office, office2, leader, head = api("office"), api("office2"), api("leader"), api("county_head")
     cgz_head, cgz = api("cgz_head"), api("cgz")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ducha.inspections import selectors
 from ducha.inspections.demo import demo_inspections_create, demo_inspections_exist
-from ducha.inspections.models import Inspection
+from ducha.inspections.models import AnnualPlan, Inspection
 
 
 def test_demo_inspections_give_each_role_something(world):
@@ -20,5 +20,6 @@ def test_demo_inspections_give_each_role_something(world):
     assert secret.pk not in set(
         selectors.inspections_for_user(world.user("hkz_liaison")).values_list("pk", flat=True)
     )
-    summary = selectors.plan_summary(world.county, secret.year)
-    assert summary.last_year_total == 12
+    plan = AnnualPlan.objects.get()
+    assert plan.status == "approved"
+    assert selectors.plan_summary(world.county, plan.year).last_year_total == 12

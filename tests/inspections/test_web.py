@@ -14,6 +14,7 @@ from ducha.inspections import services
 from ducha.inspections.lifecycle import InspectionStatus as S
 from ducha.inspections.models import Finding, Inspection
 from ducha.orgs.demo import DEMO_PASSWORD
+from tests.clock import moment
 from tests.inspections.helpers import PLAN_TEXTS, inspection_in, make_inspection
 
 
@@ -171,8 +172,19 @@ def test_a_target_acts_on_its_conclusion_and_rectification_from_the_page(browser
     )
 
 
-def test_the_plan_page_lets_departments_propose_and_the_office_decide(browser, world, today):
-    year = today.year
+@pytest.mark.parametrize(
+    ("now", "year"),
+    [
+        pytest.param(moment(2026, 1, 12, 10), 2026, id="this-year-in-january"),
+        # In the last days of the year the office compiles the next year's plan; three days on is 2027.
+        pytest.param(moment(2026, 12, 29, 16), 2027, id="next-year-at-year-end"),
+    ],
+)
+def test_the_plan_page_lets_departments_propose_and_the_office_decide(
+    browser, world, time_machine, now, year
+):
+    time_machine.move_to(now)
+    today = now.date()
     office = browser("office")
     office.post(f"/inspections/plan/{year}/create/", {"baseline_count": "5"})
     department = browser("zjj_head")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
@@ -29,6 +30,7 @@ from ducha.items.selectors import items_for_user
 from ducha.orgs.demo import DemoWorld, demo_world_exists, demo_world_load
 from ducha.orgs.models import Unit, User
 from ducha.workcalendar import services as workdays
+from tests.clock import moment
 
 DEMO_COUNT = 60
 
@@ -262,3 +264,74 @@ def test_command_creates_the_demo_county_on_an_empty_database():
     out = StringIO()
     call_command("demo", stdout=out)  # the second time: nothing changes
     assert Item.objects.count() < 200
+
+
+def _county_relative_to(today: datetime.date, since_item: int) -> dict[str, object]:
+    """What the demo built, as its users would see it on `today`: each item's text, status, light and units, and
+    the inspections' stages — every date left out, since each is counted from `today`."""
+    from ducha.inspections.models import AnnualPlan, Conclusion, Finding, Inspection, Rectification
+
+    items = Item.objects.filter(pk__gt=since_item).prefetch_related("assignments")
+    plan = AnnualPlan.objects.get()
+    return {
+        # In order of their dates, which the holidays shift: compared as a set.
+        "items": sorted(
+            (
+                item.title,
+                item.status,
+                item.source_type,
+                item.urgency,
+                item.confidentiality,
+                item.light_on(today),
+                item.parent_id is not None,
+                tuple(sorted((a.role, a.unit_id, a.status) for a in item.assignments.all())),
+            )
+            for item in items
+        ),
+        "plan": (plan.status, plan.year - today.year in (0, 1), sorted(plan.proposals.values_list("status"))),
+        "inspections": sorted(
+            (inspection.topic, inspection.kind, inspection.status, inspection.in_plan)
+            for inspection in Inspection.objects.all()
+        ),
+        "findings": sorted(Finding.objects.values_list("title", "rectification_kind")),
+        "conclusions": sorted(Conclusion.objects.values_list("status", flat=True)),
+        "rectifications": sorted(
+            (rectification.kind, rectification.status, rectification.light_on(today))
+            for rectification in Rectification.objects.all()
+        ),
+    }
+
+
+def _demo_at(when: datetime.datetime) -> dict[str, object]:
+    from ducha.inspections.demo import demo_inspections_create
+
+    with time_machine.travel(when), transaction.atomic():
+        world = demo_world_load()
+        last = Item.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        demo_items_create(world, count=DEMO_COUNT)
+        demo_inspections_create(world)
+        seen = _county_relative_to(timezone.localdate(), last)
+        transaction.set_rollback(True)
+    return seen
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        pytest.param(moment(2026, 11, 30, 23, 30), id="month-end-23:30"),
+        # New Year's Day of a year whose arrangement is provisional, before 08:00 (still 31 December in UTC).
+        pytest.param(moment(2027, 1, 1, 7, 30), id="new-years-day-07:30"),
+        pytest.param(moment(2026, 12, 28, 10), id="last-week-of-the-year"),
+        pytest.param(moment(2026, 2, 16, 10), id="spring-festival"),
+        pytest.param(moment(2026, 10, 1, 0, 30), id="national-day-00:30"),
+    ],
+)
+def test_the_demo_is_the_same_county_on_any_date(db, when, demo_on_an_ordinary_day):
+    """`ducha demo` on any date: the same items, inspections and lights, relative to that date."""
+    assert _demo_at(when) == demo_on_an_ordinary_day
+
+
+@pytest.fixture(scope="module")
+def demo_on_an_ordinary_day(django_db_setup, django_db_blocker) -> dict[str, object]:
+    with django_db_blocker.unblock():
+        return _demo_at(moment(2026, 11, 18, 10))

@@ -10,18 +10,13 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from tests.clock import moment
 
-
-def moment(
-    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
-) -> datetime.datetime:
-    return datetime.datetime(year, month, day, hour, minute, second, tzinfo=SHANGHAI)
+__all__ = ["moment"]
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,7 @@
-"""Builds a database file for the subprocess tests: migrated, the demo county, six items due on a given day,
-a group robot at a given URL that fgw and its liaison use. Run as: python crash_world.py DUE_DATE ROBOT_URL."""
+"""Builds a database file for the subprocess tests: migrated, the demo county, six items due on the last working
+day before today (by the project's calendar: this file has no official arrangement, so the package's data or the
+provisional calendar decides, as in the sweeps that follow), a group robot at a given URL that fgw and its liaison
+use. Run as: python crash_world.py ROBOT_URL (through tests.clock.python_command); prints the due date last."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 
-def main(due_text: str, robot_url: str) -> None:
+def main(robot_url: str) -> None:
     import django
     import django.apps
 
@@ -28,14 +30,19 @@ def main(due_text: str, robot_url: str) -> None:
 
     importlib.import_module("ducha.reminders.migrations.0002_default_rules").seed(django.apps.apps, None)
 
+    from django.utils import timezone
+
     from ducha.items import services as item_services
     from ducha.orgs.demo import demo_world_create
     from ducha.reminders import services
     from ducha.reminders.models import WebhookEndpoint
+    from ducha.workcalendar.services import is_workday
     from tests.helpers import advance, make_item
 
     world = demo_world_create()
-    due = datetime.date.fromisoformat(due_text)
+    due = timezone.localdate() - datetime.timedelta(days=1)
+    while not is_workday(due):
+        due -= datetime.timedelta(days=1)
     created = datetime.datetime.combine(due - datetime.timedelta(days=30), datetime.time(10))
     with time_machine.travel(created.replace(tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
         for n in range(6):
@@ -50,7 +57,8 @@ def main(due_text: str, robot_url: str) -> None:
     WebhookEndpoint.objects.create(name="robot", url=robot_url)
     for username in ("fgw", "fgw_liaison"):
         services.preferences_set(user=world.user(username), channels_enabled={"webhook": True})
+    print(due.isoformat())
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1])

@@ -1,5 +1,6 @@
 """A sweep really killed (SIGKILL) midway and rerun sends every reminder exactly once; two sweeps at the same time
-too. The sweeps run as `ducha sweep --at …` processes on a database file; deliveries go to a real HTTP server."""
+too. The sweeps run as `ducha sweep --at …` processes on a database file; deliveries go to a real HTTP server. The
+subprocesses run at the suite's instant (tests/clock.py), which they are handed on their command line."""
 
 from __future__ import annotations
 
@@ -9,15 +10,14 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-import chinese_calendar
 import pytest
 
+from tests import clock
+
 REPO = Path(__file__).resolve().parents[2]
-DUCHA = [sys.executable, "-m", "ducha"]
 
 
 def _env(database: Path, **extra: str) -> dict[str, str]:
@@ -34,34 +34,33 @@ def _env(database: Path, **extra: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def due_day() -> datetime.date:
-    """The last working day before today: the sweep acts as of it, so deliveries are due by the real clock.
-    (The database file has no official calendar rows, so the package's data decides, as in the subprocess.)"""
-    day = datetime.date.today() - datetime.timedelta(days=1)
-    while True:
-        try:
-            if chinese_calendar.is_workday(day):
-                return day
-        except NotImplementedError:
-            if day.weekday() < 5:
-                return day
-        day -= datetime.timedelta(days=1)
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory, due_day) -> Path:
-    """A migrated database file with the demo county and six items due on `due_day` (built once)."""
+def world_file(tmp_path_factory) -> tuple[Path, datetime.date]:
+    """A migrated database file with the demo county and six items due on the last working day before today
+    (built once, by a subprocess at this process's instant; it prints the day it chose)."""
     folder = tmp_path_factory.mktemp("crash")
     database = folder / "template.sqlite3"
     robot = "http://127.0.0.1:1/placeholder"
-    subprocess.run(
-        [sys.executable, str(Path(__file__).with_name("crash_world.py")), due_day.isoformat(), robot],
+    built = subprocess.run(
+        clock.python_command(str(Path(__file__).with_name("crash_world.py")), robot),
         env=_env(database),
         cwd=REPO,
         check=True,
         timeout=120,
+        capture_output=True,
+        text=True,
     )
-    return database
+    return database, datetime.date.fromisoformat(built.stdout.split()[-1])
+
+
+@pytest.fixture(scope="module")
+def due_day(world_file) -> datetime.date:
+    """The sweeps act as of this day, so by the subprocesses' clock their deliveries are already due."""
+    return world_file[1]
+
+
+@pytest.fixture(scope="module")
+def template(world_file) -> Path:
+    return world_file[0]
 
 
 @pytest.fixture
@@ -75,7 +74,7 @@ def database(template, tmp_path, http_server) -> Path:
 
 def _sweep(database: Path, at: str, **extra: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [*DUCHA, "sweep", "--at", at],
+        clock.ducha_command("sweep", "--at", at),
         env=_env(database, **extra),
         cwd=REPO,
         stdout=subprocess.PIPE,

@@ -2,7 +2,9 @@
 that enters the arrangement and moves the deadlines resting on it, kept input on errors, and who may use it.
 
 2027 stands for a year whose arrangement is not yet published: the package's coverage is pinned to end with 2026,
-so 2027 rests on the provisional calendar (statutory holidays only) until the arrangement is entered.
+so 2027 rests on the provisional calendar (statutory holidays only) until the arrangement is entered. The tests run
+on Wednesday 18 November 2026, when the 2027 notice is awaited: an item assigned that day with 60 working days runs
+over the 2027 Spring Festival.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ducha.orgs.demo import DEMO_PASSWORD
 from ducha.workcalendar import rules
 from ducha.workcalendar import services as workdays
 from ducha.workcalendar.models import CalendarYear
+from tests.clock import moment
 from tests.helpers import make_item
 
 # Until the calendar page is included in ducha.items.urls, these tests mount it themselves.
@@ -30,7 +33,7 @@ urlpatterns = [
     path("", include("ducha.items.views.calendar")),
     path("", include("ducha.config.urls")),
 ]
-pytestmark = pytest.mark.urls(__name__)
+pytestmark = [pytest.mark.urls(__name__), pytest.mark.time_machine(moment(2026, 11, 18, 10))]
 
 # 2027: Spring Festival — the provisional calendar rests on Feb 5-8 only; the official notice (as entered here)
 # gives Feb 5-12 and makes Saturday Feb 13 and Sunday Feb 14 working days.

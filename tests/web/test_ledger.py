@@ -8,6 +8,7 @@ import datetime
 import json
 import re
 from dataclasses import dataclass
+from datetime import date
 from urllib.parse import urlencode
 
 import pytest
@@ -21,6 +22,7 @@ from ducha.items import ledger, services
 from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import Item, SavedFilter
 from ducha.orgs.demo import DEMO_PASSWORD
+from tests.clock import moment
 from tests.helpers import item_in, make_item
 
 
@@ -243,11 +245,26 @@ def test_due_date_range(browser, items, today):
     assert ids(items.green, items.yellow) <= due_later and items.red.pk not in due_later
 
 
-def test_due_this_month_lists_running_items_due_this_month(browser, items, today):
-    first, last = ledger.month_bounds(today)
+@pytest.mark.parametrize(
+    ("now", "first", "last"),
+    [
+        # 00:30 Beijing on the first of the month is still the last day of the month before in UTC.
+        pytest.param(
+            moment(2026, 12, 1, 0, 30), date(2026, 12, 1), date(2026, 12, 31), id="month-start-00:30"
+        ),
+        pytest.param(
+            moment(2026, 12, 31, 23, 30), date(2026, 12, 1), date(2026, 12, 31), id="year-end-23:30"
+        ),
+        pytest.param(moment(2026, 2, 28, 9), date(2026, 2, 1), date(2026, 2, 28), id="february-make-up-day"),
+    ],
+)
+def test_due_this_month_lists_running_items_due_this_month(browser, items, time_machine, now, first, last):
+    time_machine.move_to(now, tick=False)
     set_fields(items.green, due_date=last, warn_date=last)
     set_fields(items.yellow, due_date=last + datetime.timedelta(days=1))
     set_fields(items.red, due_date=first)
+    set_fields(items.zjj, due_date=first - datetime.timedelta(days=1))
+    set_fields(items.secret, due_date=last + datetime.timedelta(days=20))
     set_fields(items.closed, due_date=first + datetime.timedelta(days=1))  # finished: not listed
     response = browser("office").get("/ledger/", {"preset": "due_this_month"})
     assert set(row_ids(response)) == ids(items.green, items.red)
