@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
+from ducha.common.database import require_database_ready
 from ducha.items.dashboard import dashboard_rollup_refresh
 from ducha.reminders.services import sweep
 
@@ -29,6 +30,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         interval = int(options["interval"] or settings.DUCHA_SWEEP_INTERVAL_SECONDS)  # type: ignore[call-overload]
+        # Each round forgives a failed sweep; a database that was never migrated would fail every round.
+        require_database_ready()
         stop = threading.Event()
 
         def request_stop(signum: int, frame: object) -> None:

@@ -14,7 +14,6 @@ import re
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DatabaseError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -91,8 +90,6 @@ class Command(BaseCommand):
                 self._show(parse_date(options["day"]))
         except OverflowError as error:
             raise CommandError(_("The result lies outside the supported years 1 to 9999.")) from error
-        except DatabaseError as error:
-            raise CommandError(_("The database is not set up yet: run `ducha migrate` first.")) from error
 
     def _notice(self, years: list[int]) -> None:
         if years:
