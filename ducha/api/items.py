@@ -42,6 +42,7 @@ from ducha.api.schemas import (
 from ducha.common.errors import NotFound
 from ducha.items import lifecycle, selectors, services
 from ducha.items.models import Item, Report
+from ducha.reminders import selectors as reminder_selectors
 
 router = Router(tags=["items"])
 
@@ -195,7 +196,7 @@ def item_timeline(request: HttpRequest, item_id: int) -> list[dict]:
             "new": event.new,
             "comment": event.comment,
         }
-        for event in selectors.item_timeline(item)
+        for event in reminder_selectors.item_timeline(item)
     ]
 
 

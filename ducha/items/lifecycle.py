@@ -1,9 +1,15 @@
 """The item lifecycle as data: statuses, and one table of actions with where they start, where they lead, who may
-take them and what else must hold.
+take them, what else must hold, the audit event each outcome writes and the notification it publishes.
 
+The table is executed: every item service runs its action through `ducha.common.lifecycle.Lifecycle` (the item's
+runner is `services.LIFECYCLE`), which takes the status, the event and the notification from here.
 `refusal(action, item, user)` says why an action is refused (a DomainError with a stable code and a Chinese
-message) or returns None; services call it after locking the row, and the UI lists `available_actions()`.
+message) or returns None; the runner calls it after locking the row, and the UI lists `available_actions()`.
 Checks run in a fixed order: who (403), then the status (409), then the action's own guard (409).
+
+Notifications are published on commit as `item.<name>` with `item_id` (and `object_id`: the report or extension):
+`assigned` (assigned or delegated to units), `report_filed` (a completion report waits for the unit head),
+`report_submitted` (a checked report waits for review), `extension` (an extension request waits for a decision).
 
 The item passed in must have `assignments` loaded (prefetched or fetched); the guards read them, and the pending
 report, extension, dispute and open children through small queries of their own.
@@ -18,10 +24,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ducha.audit.models import EventType as E
 from ducha.common import error_codes as codes
 from ducha.common.errors import DomainError, InvalidState, NotPermitted
-from ducha.common.lifecycle import Transition, transition_refusal
-from ducha.orgs.models import Role
+from ducha.common.lifecycle import Outcome, Transition, transition_refusal
+from ducha.orgs.models import UNIT_ROLES, Role
 
 if TYPE_CHECKING:
     from ducha.items.models import Assignment, Item
@@ -57,7 +64,6 @@ class ItemStatus(models.TextChoices):
 
 
 S = ItemStatus
-UNIT_ROLES = (Role.UNIT_HEAD, Role.LIAISON, Role.HANDLER)
 
 Check = Callable[["Item", "User"], str | None]
 
@@ -301,19 +307,78 @@ _OPEN_AFTER_DRAFT = frozenset(
 )
 _RUNNING = frozenset({S.ASSIGNED, S.IN_PROGRESS})
 
+# Notifications (published as item.<name>).
+ASSIGNED, REPORT_FILED, REPORT_SUBMITTED, EXTENSION = (
+    "assigned",
+    "report_filed",
+    "report_submitted",
+    "extension",
+)
+
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
-        Transition("update", _("Edit"), frozenset({S.DRAFT}), None, office),
-        Transition("submit", _("Submit for approval"), frozenset({S.DRAFT}), S.PENDING_APPROVAL, office),
-        Transition("approve", _("Approve"), frozenset({S.PENDING_APPROVAL}), S.REGISTERED, leader),
-        Transition("reject", _("Reject"), frozenset({S.PENDING_APPROVAL}), S.REJECTED, leader),
-        Transition("revise", _("Revise"), frozenset({S.REJECTED}), S.DRAFT, office),
-        Transition("assign", _("Assign"), frozenset({S.REGISTERED}), S.ASSIGNED, office),
-        Transition("sign", _("Sign for"), _RUNNING, None, assigned_unit, _sign_guard),
-        Transition("progress", _("Report progress"), _RUNNING, None, assigned_unit, _signed_guard),
+        Transition("update", _("Edit"), frozenset({S.DRAFT}), None, office, event=E.ITEM_UPDATED),
         Transition(
-            "report", _("File completion report"), frozenset({S.IN_PROGRESS}), None, lead_unit, _report_guard
+            "submit",
+            _("Submit for approval"),
+            frozenset({S.DRAFT}),
+            S.PENDING_APPROVAL,
+            office,
+            event=E.ITEM_SUBMITTED,
+        ),
+        Transition(
+            "approve",
+            _("Approve"),
+            frozenset({S.PENDING_APPROVAL}),
+            S.REGISTERED,
+            leader,
+            event=E.ITEM_APPROVED,
+        ),
+        Transition(
+            "reject", _("Reject"), frozenset({S.PENDING_APPROVAL}), S.REJECTED, leader, event=E.ITEM_REJECTED
+        ),
+        Transition("revise", _("Revise"), frozenset({S.REJECTED}), S.DRAFT, office, event=E.ITEM_REVISED),
+        Transition(
+            "assign",
+            _("Assign"),
+            frozenset({S.REGISTERED}),
+            S.ASSIGNED,
+            office,
+            event=E.ITEM_ASSIGNED,
+            notify=ASSIGNED,
+        ),
+        # The lead unit's signing starts the work; a co-unit's only records it.
+        Transition(
+            "sign",
+            _("Sign for"),
+            _RUNNING,
+            None,
+            assigned_unit,
+            _sign_guard,
+            outcomes={
+                "lead": Outcome(S.IN_PROGRESS, E.ITEM_SIGNED),
+                "co": Outcome(None, E.ITEM_SIGNED),
+            },
+        ),
+        Transition(
+            "progress",
+            _("Report progress"),
+            _RUNNING,
+            None,
+            assigned_unit,
+            _signed_guard,
+            event=E.ITEM_PROGRESS,
+        ),
+        Transition(
+            "report",
+            _("File completion report"),
+            frozenset({S.IN_PROGRESS}),
+            None,
+            lead_unit,
+            _report_guard,
+            event=E.ITEM_REPORTED,
+            notify=REPORT_FILED,
         ),
         Transition(
             "report_approve",
@@ -322,6 +387,8 @@ TRANSITIONS: dict[str, Transition] = {
             S.UNDER_REVIEW,
             lead_unit_head,
             _pending_report_guard,
+            event=E.ITEM_REPORT_APPROVED,
+            notify=REPORT_SUBMITTED,
         ),
         Transition(
             "report_return",
@@ -330,21 +397,40 @@ TRANSITIONS: dict[str, Transition] = {
             None,
             lead_unit_head,
             _pending_report_guard,
+            event=E.ITEM_REPORT_RETURNED,
         ),
         Transition(
-            "review", _("Review"), frozenset({S.UNDER_REVIEW}), None, _office_or_delegator(UNIT_ROLES)
+            "review",
+            _("Review"),
+            frozenset({S.UNDER_REVIEW}),
+            None,
+            _office_or_delegator(UNIT_ROLES),
+            outcomes={
+                "accept": Outcome(S.ACCEPTED, E.ITEM_REVIEW_ACCEPTED),
+                "return": Outcome(S.IN_PROGRESS, E.ITEM_REVIEW_RETURNED),
+            },
         ),
         Transition(
-            "close", _("Close"), frozenset({S.ACCEPTED}), S.CLOSED, _leader_or_delegator((Role.UNIT_HEAD,))
+            "close",
+            _("Close"),
+            frozenset({S.ACCEPTED}),
+            S.CLOSED,
+            _leader_or_delegator((Role.UNIT_HEAD,)),
+            event=E.ITEM_CLOSED,
         ),
-        Transition("archive", _("Archive"), frozenset({S.CLOSED}), S.ARCHIVED, office),
+        Transition("archive", _("Archive"), frozenset({S.CLOSED}), S.ARCHIVED, office, event=E.ITEM_ARCHIVED),
+        # A draft, a child item and the leader's own withdrawal take effect at once; the office asks otherwise.
         Transition(
             "cancel",
             _("Withdraw"),
             frozenset({S.DRAFT}) | _OPEN_AFTER_DRAFT,
-            S.CANCELLED,
+            None,
             _office_or_leader_or_delegator,
             _cancel_guard,
+            outcomes={
+                "withdrawn": Outcome(S.CANCELLED, E.ITEM_CANCELLED),
+                "requested": Outcome(None, E.ITEM_CANCEL_REQUESTED),
+            },
         ),
         Transition(
             "cancel_approve",
@@ -353,9 +439,16 @@ TRANSITIONS: dict[str, Transition] = {
             S.CANCELLED,
             leader,
             _cancel_requested_guard,
+            event=E.ITEM_CANCELLED,
         ),
         Transition(
-            "cancel_refuse", _("Refuse withdrawal"), _OPEN_AFTER_DRAFT, None, leader, _cancel_requested_guard
+            "cancel_refuse",
+            _("Refuse withdrawal"),
+            _OPEN_AFTER_DRAFT,
+            None,
+            leader,
+            _cancel_requested_guard,
+            event=E.ITEM_CANCEL_REFUSED,
         ),
         Transition(
             "extension_request",
@@ -364,7 +457,10 @@ TRANSITIONS: dict[str, Transition] = {
             None,
             lead_unit,
             _extension_request_guard,
+            event=E.ITEM_EXTENSION_REQUESTED,
+            notify=EXTENSION,
         ),
+        # The office's grant is an endorsement where the leader must decide; the leader's decision is final.
         Transition(
             "extension_decide",
             _("Decide on extension"),
@@ -372,8 +468,23 @@ TRANSITIONS: dict[str, Transition] = {
             None,
             _office_or_leader_or_delegator,
             _extension_decide_guard,
+            outcomes={
+                "endorsed": Outcome(None, E.ITEM_EXTENSION_ENDORSED, EXTENSION),
+                "granted": Outcome(None, E.ITEM_EXTENSION_GRANTED),
+                "refused": Outcome(None, E.ITEM_EXTENSION_REFUSED),
+            },
         ),
-        Transition("delegate", _("Delegate"), _RUNNING, None, assigned_unit, _delegate_guard),
+        # The child item delegated to the unit below is assigned at once: its units hear of it.
+        Transition(
+            "delegate",
+            _("Delegate"),
+            _RUNNING,
+            None,
+            assigned_unit,
+            _delegate_guard,
+            event=E.ITEM_DELEGATED,
+            notify=ASSIGNED,
+        ),
         Transition(
             "dispute_escalate",
             _("Escalate disagreement"),
@@ -381,6 +492,7 @@ TRANSITIONS: dict[str, Transition] = {
             None,
             lead_unit,
             _dispute_escalate_guard,
+            event=E.ITEM_DISPUTE_ESCALATED,
         ),
         Transition(
             "dispute_coordinate",
@@ -389,8 +501,17 @@ TRANSITIONS: dict[str, Transition] = {
             None,
             office,
             _dispute_coordinate_guard,
+            event=E.ITEM_DISPUTE_COORDINATED,
         ),
-        Transition("dispute_rule", _("Record ruling"), _RUNNING, None, leader, _dispute_rule_guard),
+        Transition(
+            "dispute_rule",
+            _("Record ruling"),
+            _RUNNING,
+            None,
+            leader,
+            _dispute_rule_guard,
+            event=E.ITEM_DISPUTE_RULED,
+        ),
     ]
 }
 

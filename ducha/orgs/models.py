@@ -86,6 +86,10 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("administrator")
 
 
+# The roles people hold inside a unit that items are assigned to (as opposed to the office and the leaders).
+UNIT_ROLES: tuple[str, ...] = (Role.UNIT_HEAD, Role.LIAISON, Role.HANDLER)
+
+
 class User(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=50, blank=True)
     unit = models.ForeignKey(

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Q, QuerySet
 
+from ducha.common import error_codes as codes
+from ducha.common.errors import NotPermitted
 from ducha.orgs.models import LEVEL_RANK, Unit, UnitLevel
+
+if TYPE_CHECKING:
+    from ducha.orgs.models import User
+
+
+def government_of(actor: User) -> Unit:
+    """The government the actor works for (the unit's own government), or 403 when they have none."""
+    if actor.unit is None or actor.unit.government_id is None:
+        raise NotPermitted(codes.NO_GOVERNMENT)
+    government = actor.unit.government
+    assert government is not None
+    return government
 
 
 def delegation_targets(own: Unit, government: Unit) -> QuerySet[Unit]:

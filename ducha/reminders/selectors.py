@@ -17,6 +17,7 @@ from django.utils.translation import ngettext, override
 
 from ducha.audit.models import Event, EventType
 from ducha.common.errors import NotFound
+from ducha.items import selectors as item_selectors
 from ducha.items.models import Confidentiality, Item
 from ducha.orgs.models import User
 from ducha.reminders.models import (
@@ -254,6 +255,12 @@ def reminder_timeline(*, item: Item | None = None, inspection_id: int | None = N
 def with_reminders(events: list[Event], entries: list[Event]) -> list[Event]:
     """Audit events and reminder entries in one timeline, oldest first (an event before an entry of its time)."""
     return sorted([*events, *entries], key=lambda event: event.created_at)
+
+
+def item_timeline(item: Item) -> list[Event]:
+    """The item's whole timeline, oldest first: its audit events (ducha.items.selectors) and the reminders sent
+    about it. The items domain does not know reminders; the pages and the API read the timeline from here."""
+    return with_reminders(item_selectors.item_timeline(item), reminder_timeline(item=item))
 
 
 def item_reminder_log(item: Item, *, limit: int = 100) -> list[Reminder]:

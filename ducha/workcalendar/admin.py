@@ -70,22 +70,16 @@ class CalendarYearAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         obj = form.instance
         actor = request.user if request.user.is_authenticated else None
-        calendar_year_touched(obj, actor, old=getattr(obj, _OLD_SNAPSHOT_ATTR, None))
-        self._recompute_deadlines(request, obj.year)
+        # The change is published: the deadlines resting on the calendar move with it (items listen).
+        moved = calendar_year_touched(obj, actor, old=getattr(obj, _OLD_SNAPSHOT_ATTR, None))
+        self._report_moved(request, moved)
 
-    def _recompute_deadlines(self, request: HttpRequest, year: int) -> None:
-        # The admin is a presentation layer over both apps: the calendar changed, so move the deadlines resting on
-        # it (items depend on the calendar, never the reverse).
-        from ducha.items.services import item_deadlines_recompute
-
-        actor = request.user if request.user.is_authenticated else None
-        changed = item_deadlines_recompute(actor=actor, year=year)  # type: ignore[arg-type]
-        self.message_user(request, _("%(count)d open items' due dates were recomputed.") % {"count": changed})
+    def _report_moved(self, request: HttpRequest, moved: int) -> None:
+        self.message_user(request, _("%(count)d open items' due dates were recomputed.") % {"count": moved})
 
     def delete_model(self, request: HttpRequest, obj: CalendarYear) -> None:
         actor = request.user if request.user.is_authenticated else None
-        calendar_year_delete(obj, actor)
-        self._recompute_deadlines(request, obj.year)
+        self._report_moved(request, calendar_year_delete(obj, actor))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CalendarYear]) -> None:
         for obj in queryset:

@@ -29,6 +29,9 @@ class CalendarYear(BaseModel):
         related_name="calendar_years",
     )
 
+    # Not stored: set by the write services to how many records resting on the calendar moved with the change.
+    moved: int = 0
+
     class Meta:
         verbose_name = _("official calendar year")
         verbose_name_plural = _("official calendar years")

@@ -11,6 +11,11 @@ Each year is built at once into a sorted list of its working days (as date ordin
 most `CACHE_TTL_SECONDS`, so that another process sees an administrator's new arrangement within a minute.
 `calendar_cache_clear()` empties the cache; the write services here call it themselves.
 Counting and stepping use bisection over those lists, never a day-by-day loop over the range.
+
+Every change of a year's arrangement is published, inside its transaction, as `calendar.arrangement_changed`
+(payload: `year`, `actor`) through `ducha.common.events`: whatever rests on the calendar (the items' stored
+deadlines) listens and moves with it, or the change rolls back. Listeners answer how many records they moved.
+The calendar knows none of them.
 """
 
 from __future__ import annotations
@@ -30,9 +35,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ducha.audit.models import Event, EventType
+from ducha.audit.models import EventType
 from ducha.audit.services import event_record
-from ducha.common import error_codes
+from ducha.common import error_codes, events
 from ducha.common.errors import ValidationFailed
 from ducha.workcalendar import rules
 from ducha.workcalendar.models import CalendarException, CalendarYear, ExceptionKind
@@ -42,6 +47,7 @@ if TYPE_CHECKING:
     from ducha.orgs.models import User
 
 __all__ = [
+    "ARRANGEMENT_CHANGED",
     "CACHE_TTL_SECONDS",
     "SOURCE_OFFICIAL",
     "SOURCE_PACKAGE",
@@ -488,6 +494,14 @@ def calendar_year_snapshot(calendar_year: CalendarYear | None) -> dict[str, Any]
     return {"holidays": sorted(holidays), "workdays": sorted(workdays), "names": dict(sorted(names.items()))}
 
 
+ARRANGEMENT_CHANGED = "calendar.arrangement_changed"
+
+
+def _arrangement_changed(year: int, actor: User | None) -> int:
+    """Tell whoever rests on the calendar that `year`'s arrangement changed; how many records they moved."""
+    return sum(int(moved or 0) for moved in events.publish(ARRANGEMENT_CHANGED, year=year, actor=actor))
+
+
 def _actor_or_none(actor: User | None) -> User | None:
     return actor if actor is not None and getattr(actor, "pk", None) else None
 
@@ -526,6 +540,7 @@ def calendar_year_set(
     `workdays`: the weekend days made working days (调休; a list, or a dict date -> name). Both are stored as
     given. The year's previous exceptions are replaced entirely. Raises ValidationFailed (nothing written) for a
     date outside `year` (CALENDAR_YEAR_INVALID) or a date in both lists (CALENDAR_DATE_CONFLICT).
+    Publishes `calendar.arrangement_changed`; the returned year's `moved` says how many records moved with it.
     """
     rest, work = _validated(year, holidays, workdays)
     existing = CalendarYear.objects.select_for_update().filter(year=year).first()
@@ -559,6 +574,7 @@ def calendar_year_set(
         comment=note,
     )
     _calendar_changed()
+    calendar_year.moved = _arrangement_changed(year, actor)
     return calendar_year
 
 
@@ -584,10 +600,11 @@ def calendar_year_preview(
 
 def calendar_year_touched(
     calendar_year: CalendarYear, actor: User | None, *, old: dict[str, Any] | None = None, comment: str = ""
-) -> Event:
-    """Record that `calendar_year` was changed outside `calendar_year_set` (the Django admin) and clear the cache.
-    `old` is `calendar_year_snapshot` taken before the change."""
-    event = event_record(
+) -> int:
+    """Record that `calendar_year` was changed outside `calendar_year_set` (the Django admin), clear the cache and
+    publish the change. `old` is `calendar_year_snapshot` taken before the change. Returns how many records moved
+    with it."""
+    event_record(
         event_type=EventType.CALENDAR_YEAR_SET,
         subject_type="calendar_year",
         subject_id=calendar_year.pk,
@@ -597,13 +614,15 @@ def calendar_year_touched(
         comment=comment or calendar_year.note,
     )
     _calendar_changed()
-    return event
+    return _arrangement_changed(calendar_year.year, actor)
 
 
 @transaction.atomic
-def calendar_year_delete(calendar_year: CalendarYear, actor: User | None) -> None:
-    """Remove a year's official arrangement (the year falls back to the package or provisional calendar)."""
+def calendar_year_delete(calendar_year: CalendarYear, actor: User | None) -> int:
+    """Remove a year's official arrangement (the year falls back to the package or provisional calendar) and
+    publish the change. Returns how many records moved with it."""
     old = calendar_year_snapshot(calendar_year)
+    year = calendar_year.year
     subject_id = calendar_year.pk
     calendar_year.delete()
     event_record(
@@ -615,3 +634,4 @@ def calendar_year_delete(calendar_year: CalendarYear, actor: User | None) -> Non
         new={"deleted": True},
     )
     _calendar_changed()
+    return _arrangement_changed(year, actor)

@@ -8,9 +8,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from ducha.items import selectors
 from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import Assignment, Item, Report
+from ducha.reminders import selectors as reminder_selectors
 from tests.helpers import item_in
 
 ITEM_URL = re.compile(r"/items/(\d+)/(#.*)?$")
@@ -137,7 +137,7 @@ def test_an_item_from_proposal_to_archive_through_the_ui(page_for, screenshot, w
     office.goto(item_url)
     submit_action(office, "archive")
     status(office, ItemStatus.ARCHIVED)
-    expect(office.locator("#timeline li")).to_have_count(len(selectors.item_timeline(item)))
+    expect(office.locator("#timeline li")).to_have_count(len(reminder_selectors.item_timeline(item)))
     screenshot(office, "6-archived")
 
 

@@ -18,7 +18,13 @@ REPO = Path(__file__).resolve().parents[2]
 def run(database_url: str, *argv: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "ducha.config.settings"}
     return subprocess.run(
-        clock.ducha_command(*argv), env=env, cwd=REPO, capture_output=True, text=True, timeout=120, check=False
+        clock.ducha_command(*argv),
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -44,7 +50,9 @@ def test_a_command_on_a_database_never_migrated_says_to_run_migrate(tmp_path, ar
 
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines() == ["数据库尚未初始化或版本落后于程序，请先运行 `ducha migrate`。"]
+    assert result.stderr.strip().splitlines() == [
+        "数据库尚未初始化或版本落后于程序，请先运行 `ducha migrate`。"
+    ]
     assert result.stdout == ""
     with sqlite3.connect(database) as connection:  # nothing was created in it
         assert connection.execute("SELECT COUNT(*) FROM sqlite_master").fetchone() == (0,)

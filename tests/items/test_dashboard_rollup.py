@@ -162,7 +162,9 @@ def test_the_summary_follows_the_items_services(world):
     [
         pytest.param(moment(2026, 6, 15, 10), [2021, 2022, 2023, 2024, 2025, 2026], id="mid-year"),
         # 00:30 on New Year's Day (still 31 December in UTC): 2027 comes in, 2021 leaves.
-        pytest.param(moment(2027, 1, 1, 0, 30), [2022, 2023, 2024, 2025, 2026, 2027], id="new-years-day-00:30"),
+        pytest.param(
+            moment(2027, 1, 1, 0, 30), [2022, 2023, 2024, 2025, 2026, 2027], id="new-years-day-00:30"
+        ),
     ],
 )
 def test_the_periodic_refresh_counts_past_years_once_a_day(world, time_machine, now, years):

@@ -7,7 +7,6 @@ import datetime
 import pytest
 
 from ducha.audit.models import Event, EventType
-from ducha.items import selectors as item_selectors
 from ducha.items import services as item_services
 from ducha.reminders import selectors, services
 from ducha.reminders.models import Message, Reminder, ReminderRule
@@ -156,12 +155,12 @@ def test_every_reminder_is_on_the_items_timeline(world, travel, django_capture_o
 
     sweep(travel, django_capture_on_commit_callbacks, 2026, 11, 13, 9)
 
-    [event] = [e for e in item_selectors.item_timeline(item) if e.event_type == EventType.ITEM_REMINDED]
+    [event] = [e for e in selectors.item_timeline(item) if e.event_type == EventType.ITEM_REMINDED]
     assert event.new == {"kind": "due_today", "step": 1, "run": event.new["run"], "recipients": 2}
     assert event.actor is None
     assert event.created_at == moment(2026, 11, 13, 9)
     # after the item's own events (created, submitted, … assigned, signed), in time order
-    timeline = item_selectors.item_timeline(item)
+    timeline = selectors.item_timeline(item)
     assert (timeline[-1].event_type, timeline[-1].new) == (EventType.ITEM_REMINDED, event.new)
     assert [e.created_at for e in timeline] == sorted(e.created_at for e in timeline)
     assert (

@@ -66,7 +66,7 @@ from ducha.items.models import (
     ReportStatus,
 )
 from ducha.orgs.models import Role, Unit, User
-from ducha.reminders.selectors import item_reminder_log
+from ducha.reminders.selectors import item_reminder_log, item_timeline
 from ducha.workcalendar import services as workdays
 
 HTMX_TODO = "todo"
@@ -343,7 +343,7 @@ def _item_page(
         disputes=list(selectors.item_disputes(item)),
         attachments=list(selectors.item_attachments(item)),
         children=list(selectors.item_children(item, user)),
-        timeline=list(selectors.item_timeline(item)),
+        timeline=item_timeline(item),
     )
     for transition in lifecycle.available_actions(item, user):
         if transition.action not in ACTIONS:  # "update": a link to the edit page, no form here
