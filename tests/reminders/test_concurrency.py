@@ -10,6 +10,7 @@ import pytest
 from django.db import connection, connections
 
 from ducha.reminders import services
+from ducha.reminders.services import sweeper
 from ducha.reminders.models import Delivery, Message, Reminder, WebhookEndpoint
 
 from .support import running_item
@@ -47,7 +48,7 @@ def test_two_concurrent_sweeps_send_each_reminder_once(world, travel, http_serve
     if connection.vendor != "postgresql":
         pytest.skip("concurrent transactions need PostgreSQL (SQLite serialises writers; see test_crash.py)")
     if not with_lock:
-        monkeypatch.setattr(services, "_sweep_lock", lambda: None)
+        monkeypatch.setattr(sweeper, "_sweep_lock", lambda: None)
     WebhookEndpoint.objects.create(name="robot", url=f"{http_server.url}/robot")
     for username in ("fgw", "fgw_liaison"):
         services.preferences_set(user=world.user(username), channels_enabled={"webhook": True})
