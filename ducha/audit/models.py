@@ -122,6 +122,9 @@ class EventType(models.TextChoices):
     INSPECTION_RECTIFYING = "inspection_rectifying", _("every conclusion issued: rectification under way")
     # Master data
     CALENDAR_YEAR_SET = "calendar_year_set", _("working-day arrangement entered")
+    ADMIN_CREATED = "admin_created", _("created in the administration")
+    ADMIN_CHANGED = "admin_changed", _("changed in the administration")
+    ADMIN_DELETED = "admin_deleted", _("deleted in the administration")
     UNIT_CREATED = "unit_created", _("unit created")
     TOKEN_ISSUED = "token_issued", _("API token issued")
 

@@ -1,13 +1,14 @@
 """Admin for master data around items (deadline rules) and a read-only view of items for support staff.
-Item changes go through the workflow (services), never through the admin."""
+Item changes go through the workflow (services), never through the admin; rule changes are audited."""
 
 from django.contrib import admin
 
+from ducha.audit.admin import AuditedAdmin
 from ducha.items.models import DeadlineRule, Item
 
 
 @admin.register(DeadlineRule)
-class DeadlineRuleAdmin(admin.ModelAdmin):
+class DeadlineRuleAdmin(AuditedAdmin):
     list_display = ["source_type", "urgency", "workdays"]
     list_filter = ["source_type", "urgency"]
 

@@ -1,13 +1,16 @@
+"""Admin for people, their roles, units and API tokens: every write here is audited (AuditedAdmin)."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from ducha.audit.admin import AuditedAdmin
 from ducha.orgs.models import ApiToken, RoleGrant, Unit, User
 from ducha.orgs.services import unit_path_refresh
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(AuditedAdmin):
     list_display = ["name", "level", "kind", "parent", "government", "is_active"]
     list_filter = ["level", "kind", "is_active"]
     search_fields = ["name", "short_name"]
@@ -27,7 +30,7 @@ class RoleGrantInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdmin, DjangoUserAdmin):  # type: ignore[misc]
     list_display = ["username", "full_name", "unit", "is_active"]
     list_filter = ["is_active", "role_grants__role"]
     search_fields = ["username", "full_name"]
@@ -41,7 +44,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(AuditedAdmin):
     list_display = ["prefix", "user", "name", "is_active", "last_used_at", "created_at"]
     list_filter = ["is_active"]
     readonly_fields = ["user", "digest", "prefix", "last_used_at", "created_at"]

@@ -1,8 +1,10 @@
 """Admin: the reminder rules and mandatory channels the office sets, group robots, and read-only views of what went
-out (reminders, messages, deliveries with their attempts) for support staff. Dead letters: /reminders/dead-letters/."""
+out (reminders, messages, deliveries with their attempts) for support staff. Dead letters: /reminders/dead-letters/.
+Changes to rules, channels, robots and trackers are audited (AuditedAdmin)."""
 
 from django.contrib import admin
 
+from ducha.audit.admin import AuditedAdmin
 from ducha.reminders.models import (
     ChannelPreference,
     Chase,
@@ -19,7 +21,7 @@ from ducha.reminders.models import (
 
 
 @admin.register(ReminderRule)
-class ReminderRuleAdmin(admin.ModelAdmin):
+class ReminderRuleAdmin(AuditedAdmin):
     list_display = [
         "kind",
         "urgency",
@@ -40,19 +42,19 @@ class ReminderRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(MandatoryChannel)
-class MandatoryChannelAdmin(admin.ModelAdmin):
+class MandatoryChannelAdmin(AuditedAdmin):
     list_display = ["kind", "channel", "set_by"]
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
+class WebhookEndpointAdmin(AuditedAdmin):
     list_display = ["name", "unit", "style", "use_markdown", "is_active"]
     list_select_related = ["unit"]
     raw_id_fields = ["unit"]
 
 
 @admin.register(Tracker)
-class TrackerAdmin(admin.ModelAdmin):
+class TrackerAdmin(AuditedAdmin):
     list_display = ["item", "user", "named_by", "updated_at"]
     raw_id_fields = ["item", "user", "named_by"]
 
@@ -113,6 +115,6 @@ class ChaseAdmin(ReadOnly):
 
 
 @admin.register(ChannelPreference)
-class ChannelPreferenceAdmin(admin.ModelAdmin):
+class ChannelPreferenceAdmin(AuditedAdmin):
     list_display = ["user", "channel", "is_enabled"]
     raw_id_fields = ["user"]

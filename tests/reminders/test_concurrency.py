@@ -10,8 +10,8 @@ import pytest
 from django.db import connection, connections
 
 from ducha.reminders import services
-from ducha.reminders.services import sweeper
 from ducha.reminders.models import Delivery, Message, Reminder, WebhookEndpoint
+from ducha.reminders.services import sweeper
 
 from .support import running_item
 
