@@ -2,83 +2,29 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 
-from ducha.api.base import actor
-from ducha.api.schemas import ErrorOut
+from ducha.api.base import ERRORS, actor
+from ducha.api.schemas import (
+    ChaseIn,
+    ChaseOut,
+    CountOut,
+    InboxOut,
+    MandatoryIn,
+    MessageOut,
+    PreferencesIn,
+    PreferencesOut,
+    ReminderOut,
+    TrackerIn,
+)
 from ducha.items import selectors as item_selectors
 from ducha.reminders import selectors, services
 from ducha.reminders.models import Message, Reminder
 
 router = Router(tags=["reminders"])
-
-ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
-
-
-class MessageOut(Schema):
-    id: int
-    subject: str
-    body: str
-    lines: list[dict[str, Any]]
-    line_count: int
-    created_at: dt.datetime
-    read_at: dt.datetime | None
-
-
-class InboxOut(Schema):
-    messages: list[MessageOut]
-    next_cursor: int | None
-    unread: int
-
-
-class CountOut(Schema):
-    unread: int
-
-
-class ChaseIn(Schema):
-    text: str
-    units: list[int] | None = None
-
-
-class ChaseOut(Schema):
-    id: int
-    unit: int
-    text: str
-    created_at: dt.datetime
-
-
-class TrackerIn(Schema):
-    user: int | None
-
-
-class PreferencesIn(Schema):
-    channels: dict[str, bool]
-
-
-class PreferencesOut(Schema):
-    channels: dict[str, bool]
-    mandatory: list[tuple[str, str]]
-    addresses: dict[str, str]
-
-
-class MandatoryIn(Schema):
-    mandatory: list[tuple[str, str]]
-
-
-class ReminderOut(Schema):
-    id: int
-    kind: str
-    step: int
-    unit: int
-    recipient: dict[str, Any]
-    created_at: dt.datetime
-    chase_text: str
-    read_at: dt.datetime | None
-    deliveries: list[dict[str, Any]]
 
 
 def _message(message: Message) -> dict[str, Any]:
