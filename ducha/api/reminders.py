@@ -56,6 +56,13 @@ def inbox_unread_count(request: HttpRequest) -> Any:
     return {"unread": selectors.unread_count(actor(request))}
 
 
+# Before /inbox/{message_id}: Django tries the routes in order and that one takes any word, "read-all" too.
+@router.post("/inbox/read-all", response={200: CountOut, **ERRORS})
+def inbox_mark_all_read(request: HttpRequest) -> Any:
+    services.inbox_mark_all_read(user=actor(request))
+    return {"unread": 0}
+
+
 @router.get("/inbox/{message_id}", response={200: MessageOut, **ERRORS})
 def inbox_message(request: HttpRequest, message_id: int) -> Any:
     return _message(selectors.message_for_user(actor(request), message_id))
@@ -64,12 +71,6 @@ def inbox_message(request: HttpRequest, message_id: int) -> Any:
 @router.post("/inbox/{message_id}/read", response={200: MessageOut, **ERRORS})
 def inbox_mark_read(request: HttpRequest, message_id: int) -> Any:
     return _message(services.message_mark_read(message_id=message_id, user=actor(request)))
-
-
-@router.post("/inbox/read-all", response={200: CountOut, **ERRORS})
-def inbox_mark_all_read(request: HttpRequest) -> Any:
-    services.inbox_mark_all_read(user=actor(request))
-    return {"unread": 0}
 
 
 @router.post("/items/{item_id}/chase", response={201: list[ChaseOut], **ERRORS})
