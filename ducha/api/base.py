@@ -1,4 +1,5 @@
-"""The API object: bearer-token and session auth, Chinese JSON unescaped, errors as {code, message, fields}."""
+"""The API object: bearer-token and session auth, Chinese JSON unescaped, errors as {code, message, fields}, and
+operation ids that name the area, not the module an endpoint lives in."""
 
 from __future__ import annotations
 
@@ -14,12 +15,16 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, SessionAuth
 
+from ducha.api.schemas import ErrorOut
 from ducha.common import error_codes
 from ducha.common.errors import DomainError
 from ducha.orgs.models import User
 from ducha.orgs.services import token_authenticate
 
 FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+# The errors every endpoint may answer with, for its `response` map.
+ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
 
 
 class ChineseJSONRenderer(JSONRenderer):
@@ -55,7 +60,19 @@ def unescaped_json(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     return wrapper
 
 
-api = NinjaAPI(
+class DuchaAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation: Any) -> str:
+        """`ducha_api_<area>_<function>`, the area being the module or package under `ducha.api` (`items`,
+        `inspections`, …): an area's routers may be split into modules by stage without changing the operation ids
+        clients generate their code from."""
+        module = operation.view_func.__module__
+        if not module.startswith("ducha.api."):
+            return super().get_openapi_operation_id(operation)
+        area = module.removeprefix("ducha.api.").split(".")[0]
+        return f"ducha_api_{area}_{operation.view_func.__name__}"
+
+
+api = DuchaAPI(
     title="Ducha 督查督办 API",
     version="1",
     urls_namespace="api-v1",

@@ -9,7 +9,7 @@ from django.utils import timezone
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
-from ducha.api.base import actor
+from ducha.api.base import ERRORS, actor
 from ducha.api.schemas import (
     ActionOut,
     AssignIn,
@@ -19,7 +19,6 @@ from ducha.api.schemas import (
     DelegateIn,
     DisputeIn,
     DisputeOut,
-    ErrorOut,
     EventOut,
     ExtensionDecideIn,
     ExtensionDetailOut,
@@ -29,28 +28,23 @@ from ducha.api.schemas import (
     ItemCreateIn,
     ItemOut,
     ItemPage,
+    ItemProgressIn,
+    ItemReportDetailOut,
+    ItemReportOut,
+    ItemReviewIn,
+    ItemReviewOut,
     ItemUpdateIn,
-    ProgressIn,
     ReasonIn,
-    ReportDetailOut,
-    ReportOut,
-    ReviewIn,
-    ReviewOut,
     RulingIn,
     TextIn,
 )
+from ducha.api.shapes import event_out, unit_ref, user_ref
 from ducha.common.errors import NotFound
 from ducha.items import lifecycle, selectors, services
 from ducha.items.models import Item, Report
 from ducha.reminders import selectors as reminder_selectors
 
 router = Router(tags=["items"])
-
-ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
-
-
-def _unit(unit: Any) -> dict | None:
-    return {"id": unit.pk, "name": unit.name} if unit is not None else None
 
 
 def item_out(item: Item) -> dict:
@@ -67,10 +61,10 @@ def item_out(item: Item) -> dict:
         "source_reference": item.source_reference,
         "source_date": item.source_date,
         "approval_basis": item.approval_basis,
-        "approver": {"id": item.approver.pk, "name": item.approver.display_name} if item.approver else None,
+        "approver": user_ref(item.approver),
         "urgency": item.urgency,
         "confidentiality": item.confidentiality,
-        "government": _unit(item.government),
+        "government": unit_ref(item.government),
         "deadline_workdays": item.deadline_workdays,
         "due_date": item.due_date,
         "warn_date": item.warn_date,
@@ -79,7 +73,7 @@ def item_out(item: Item) -> dict:
         "assigned_at": item.assigned_at,
         "progress_cycle": item.progress_cycle,
         "parent": item.parent_id,
-        "delegating_unit": _unit(item.delegating_unit),
+        "delegating_unit": unit_ref(item.delegating_unit),
         "latest_progress": item.latest_progress,
         "closing_opinion": item.closing_opinion,
         "rejection_reason": item.rejection_reason,
@@ -88,7 +82,7 @@ def item_out(item: Item) -> dict:
         "assignments": [
             {
                 "id": a.pk,
-                "unit": _unit(a.unit),
+                "unit": unit_ref(a.unit),
                 "role": a.role,
                 "share": a.share,
                 "share_note": a.share_note,
@@ -137,8 +131,8 @@ def _report_out(report: Report) -> dict:
         "status": report.status,
         "text": report.text,
         "is_final": report.is_final,
-        "unit": _unit(report.assignment.unit),
-        "author": {"id": report.author.pk, "name": report.author.display_name},
+        "unit": unit_ref(report.assignment.unit),
+        "author": user_ref(report.author),
         "created_at": report.created_at,
     }
 
@@ -184,20 +178,7 @@ def item_detail(request: HttpRequest, item_id: int) -> dict:
 @router.get("/items/{item_id}/timeline", response={200: list[EventOut], **ERRORS}, summary="事项时间线")
 def item_timeline(request: HttpRequest, item_id: int) -> list[dict]:
     item = _visible(request, item_id, read=True)
-    return [
-        {
-            "id": event.pk,
-            "event_type": event.event_type,
-            "event_display": str(event.get_event_type_display()),
-            "actor": {"id": event.actor.pk, "name": event.actor.display_name} if event.actor else None,
-            "actor_unit": _unit(event.actor_unit),
-            "created_at": event.created_at,
-            "old": event.old,
-            "new": event.new,
-            "comment": event.comment,
-        }
-        for event in reminder_selectors.item_timeline(item)
-    ]
+    return [event_out(event) for event in reminder_selectors.item_timeline(item)]
 
 
 @router.get("/items/{item_id}/actions", response={200: list[ActionOut], **ERRORS}, summary="当前可执行的操作")
@@ -310,8 +291,8 @@ def item_sign(request: HttpRequest, item_id: int) -> dict:
     return _fresh(request, item_id)
 
 
-@router.post("/items/{item_id}/progress", response={201: ReportOut, **ERRORS}, summary="报送阶段性进展")
-def item_progress(request: HttpRequest, item_id: int, payload: ProgressIn) -> Status[dict]:
+@router.post("/items/{item_id}/progress", response={201: ItemReportOut, **ERRORS}, summary="报送阶段性进展")
+def item_progress(request: HttpRequest, item_id: int, payload: ItemProgressIn) -> Status[dict]:
     _visible(request, item_id)
     report = services.item_progress(
         item_id=item_id, actor=actor(request), text=payload.text, is_final=payload.is_final
@@ -319,7 +300,7 @@ def item_progress(request: HttpRequest, item_id: int, payload: ProgressIn) -> St
     return Status(201, _report_out(report))
 
 
-@router.post("/items/{item_id}/report", response={201: ReportOut, **ERRORS}, summary="报送办结报告")
+@router.post("/items/{item_id}/report", response={201: ItemReportOut, **ERRORS}, summary="报送办结报告")
 def item_report(request: HttpRequest, item_id: int, payload: TextIn) -> Status[dict]:
     _visible(request, item_id)
     report = services.item_report(item_id=item_id, actor=actor(request), text=payload.text)
@@ -349,8 +330,10 @@ def item_report_return(request: HttpRequest, item_id: int, payload: ReasonIn) ->
 # --- 审核, 办结, 归档, 撤销 --------------------------------------------------------------------------------------------
 
 
-@router.post("/items/{item_id}/review", response={200: ReviewOut, **ERRORS}, summary="审核（通过或退回重办）")
-def item_review(request: HttpRequest, item_id: int, payload: ReviewIn) -> dict:
+@router.post(
+    "/items/{item_id}/review", response={200: ItemReviewOut, **ERRORS}, summary="审核（通过或退回重办）"
+)
+def item_review(request: HttpRequest, item_id: int, payload: ItemReviewIn) -> dict:
     _visible(request, item_id)
     review = services.item_review(
         item_id=item_id,
@@ -526,12 +509,8 @@ def item_attachment_add(
     )
 
 
-def _user(user: Any) -> dict | None:
-    return {"id": user.pk, "name": user.display_name} if user is not None else None
-
-
 @router.get(
-    "/items/{item_id}/reports", response={200: list[ReportDetailOut], **ERRORS}, summary="进展和办结报告"
+    "/items/{item_id}/reports", response={200: list[ItemReportDetailOut], **ERRORS}, summary="进展和办结报告"
 )
 def item_reports(request: HttpRequest, item_id: int) -> list[dict]:
     """Every unit's progress and completion reports, oldest first: the lead unit consolidates the co-units'."""
@@ -539,7 +518,7 @@ def item_reports(request: HttpRequest, item_id: int) -> list[dict]:
     return [
         {
             **_report_out(report),
-            "head_decided_by": _user(report.head_decided_by),
+            "head_decided_by": user_ref(report.head_decided_by),
             "head_decided_at": report.head_decided_at,
             "head_comment": report.head_comment,
         }
@@ -556,8 +535,8 @@ def item_extensions(request: HttpRequest, item_id: int) -> list[dict]:
         {
             "id": extension.pk,
             "status": extension.status,
-            "unit": _unit(extension.unit),
-            "requested_by": _user(extension.requested_by),
+            "unit": unit_ref(extension.unit),
+            "requested_by": user_ref(extension.requested_by),
             "reason": extension.reason,
             "old_due_date": extension.old_due_date,
             "proposed_due_date": extension.proposed_due_date,

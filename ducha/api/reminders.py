@@ -2,83 +2,29 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 
-from ducha.api.base import actor
-from ducha.api.schemas import ErrorOut
+from ducha.api.base import ERRORS, actor
+from ducha.api.schemas import (
+    ChaseIn,
+    ChaseOut,
+    CountOut,
+    InboxOut,
+    MandatoryIn,
+    MessageOut,
+    PreferencesIn,
+    PreferencesOut,
+    ReminderOut,
+    TrackerIn,
+)
 from ducha.items import selectors as item_selectors
 from ducha.reminders import selectors, services
 from ducha.reminders.models import Message, Reminder
 
 router = Router(tags=["reminders"])
-
-ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
-
-
-class MessageOut(Schema):
-    id: int
-    subject: str
-    body: str
-    lines: list[dict[str, Any]]
-    line_count: int
-    created_at: dt.datetime
-    read_at: dt.datetime | None
-
-
-class InboxOut(Schema):
-    messages: list[MessageOut]
-    next_cursor: int | None
-    unread: int
-
-
-class CountOut(Schema):
-    unread: int
-
-
-class ChaseIn(Schema):
-    text: str
-    units: list[int] | None = None
-
-
-class ChaseOut(Schema):
-    id: int
-    unit: int
-    text: str
-    created_at: dt.datetime
-
-
-class TrackerIn(Schema):
-    user: int | None
-
-
-class PreferencesIn(Schema):
-    channels: dict[str, bool]
-
-
-class PreferencesOut(Schema):
-    channels: dict[str, bool]
-    mandatory: list[tuple[str, str]]
-    addresses: dict[str, str]
-
-
-class MandatoryIn(Schema):
-    mandatory: list[tuple[str, str]]
-
-
-class ReminderOut(Schema):
-    id: int
-    kind: str
-    step: int
-    unit: int
-    recipient: dict[str, Any]
-    created_at: dt.datetime
-    chase_text: str
-    read_at: dt.datetime | None
-    deliveries: list[dict[str, Any]]
 
 
 def _message(message: Message) -> dict[str, Any]:
@@ -110,6 +56,13 @@ def inbox_unread_count(request: HttpRequest) -> Any:
     return {"unread": selectors.unread_count(actor(request))}
 
 
+# Before /inbox/{message_id}: Django tries the routes in order and that one takes any word, "read-all" too.
+@router.post("/inbox/read-all", response={200: CountOut, **ERRORS})
+def inbox_mark_all_read(request: HttpRequest) -> Any:
+    services.inbox_mark_all_read(user=actor(request))
+    return {"unread": 0}
+
+
 @router.get("/inbox/{message_id}", response={200: MessageOut, **ERRORS})
 def inbox_message(request: HttpRequest, message_id: int) -> Any:
     return _message(selectors.message_for_user(actor(request), message_id))
@@ -118,12 +71,6 @@ def inbox_message(request: HttpRequest, message_id: int) -> Any:
 @router.post("/inbox/{message_id}/read", response={200: MessageOut, **ERRORS})
 def inbox_mark_read(request: HttpRequest, message_id: int) -> Any:
     return _message(services.message_mark_read(message_id=message_id, user=actor(request)))
-
-
-@router.post("/inbox/read-all", response={200: CountOut, **ERRORS})
-def inbox_mark_all_read(request: HttpRequest) -> Any:
-    services.inbox_mark_all_read(user=actor(request))
-    return {"unread": 0}
 
 
 @router.post("/items/{item_id}/chase", response={201: list[ChaseOut], **ERRORS})

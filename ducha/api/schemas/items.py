@@ -1,53 +1,13 @@
-"""Request and response shapes of the REST API (they make the OpenAPI document)."""
+"""Supervision items (督办事项): the item and its page, the inputs of its stages (立项, 交办, 报告, 审核, 延期, 转办, 分歧)
+and what they answer."""
 
 from __future__ import annotations
 
 import datetime
-from typing import Annotated
 
 from ninja import Field, Schema
 
-# Database ids are 64-bit; a larger number is bad input (400), never a database overflow (500).
-MAX_ID = 2**63 - 1
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    fields: dict[str, str] | None = None
-
-
-class UnitOut(Schema):
-    id: int
-    name: str
-    level: str
-    kind: str
-    parent: int | None
-
-
-class UnitPage(Schema):
-    units: list[UnitOut]
-    next_cursor: int | None
-
-
-class UnitRef(Schema):
-    id: int
-    name: str
-
-
-class UserRef(Schema):
-    id: int
-    name: str
-
-
-class MeOut(Schema):
-    id: int
-    username: str
-    name: str
-    unit: UnitRef | None
-    government: UnitRef | None
-    roles: list[str]
+from ducha.api.schemas.common import Id, MilestoneIn, MilestoneOut, TextIn, UnitRef, UserRef
 
 
 class AssignmentOut(Schema):
@@ -61,16 +21,6 @@ class AssignmentOut(Schema):
     signed_at: datetime.datetime | None
     reported_at: datetime.datetime | None
     light: str
-
-
-class MilestoneIn(Schema):
-    title: str = Field(..., max_length=200)
-    due_date: datetime.date
-
-
-class MilestoneOut(MilestoneIn):
-    id: int
-    completed_at: datetime.datetime | None
 
 
 class CoUnitIn(Schema):
@@ -156,28 +106,16 @@ class ItemUpdateIn(Schema):
     milestones: list[MilestoneIn] | None = None
 
 
-class CommentIn(Schema):
-    comment: str = ""
-
-
-class ReasonIn(Schema):
-    reason: str = ""
-
-
 class AssignIn(Schema):
     deadline_workdays: int | None = None
     due_date: datetime.date | None = None
 
 
-class TextIn(Schema):
-    text: str = ""
-
-
-class ProgressIn(TextIn):
+class ItemProgressIn(TextIn):
     is_final: bool = False
 
 
-class ReviewIn(Schema):
+class ItemReviewIn(Schema):
     decision: str
     opinion: str = ""
     task_completed: bool = False
@@ -186,7 +124,7 @@ class ReviewIn(Schema):
     lawful_compliant: bool = False
 
 
-class ReportOut(Schema):
+class ItemReportOut(Schema):
     id: int
     kind: str
     status: str
@@ -197,7 +135,7 @@ class ReportOut(Schema):
     created_at: datetime.datetime
 
 
-class ReviewOut(Schema):
+class ItemReviewOut(Schema):
     id: int
     decision: str
     opinion: str
@@ -258,23 +196,6 @@ class DisputeOut(Schema):
     ruling: str
 
 
-class EventOut(Schema):
-    id: int | None  # None: a reminder entry, built from the reminders rather than stored as an event
-    event_type: str
-    event_display: str
-    actor: UserRef | None
-    actor_unit: UnitRef | None
-    created_at: datetime.datetime
-    old: dict
-    new: dict
-    comment: str
-
-
-class ActionOut(Schema):
-    action: str
-    label: str
-
-
 class AttachmentOut(Schema):
     id: int
     name: str
@@ -283,7 +204,7 @@ class AttachmentOut(Schema):
     report: int | None
 
 
-class ReportDetailOut(ReportOut):
+class ItemReportDetailOut(ItemReportOut):
     head_decided_by: UserRef | None
     head_decided_at: datetime.datetime | None
     head_comment: str
