@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from django.test import Client
 
-from ducha.orgs.demo import DemoWorld, demo_world_create, demo_world_exists, demo_world_load
+from ducha.devtools.demo import DemoWorld, demo_world_create, demo_world_exists, demo_world_load
 from ducha.workcalendar.services import calendar_cache_clear
 from tests import clock
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from ducha.devtools.demo import DemoWorld
 from ducha.items import services
 from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import Item
-from ducha.orgs.demo import DemoWorld
 
 # The path from draft to archived: (status reached, action that leads there from the previous one).
 HAPPY_PATH = [

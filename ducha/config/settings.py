@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "ducha.reminders",
     "ducha.inspections",
     "ducha.api",
+    "ducha.devtools",
 ]
 
 MIDDLEWARE = [

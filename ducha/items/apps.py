@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class ItemsConfig(AppConfig):
     name = "ducha.items"
     verbose_name = _("Supervision items")
+    # This app's share of `ducha demo` (ducha.devtools.demo.parts): a path, so nothing here imports devtools.
+    demo_part = "ducha.devtools.demo.items:PART"
 
     def ready(self) -> None:
         from ducha.common import events

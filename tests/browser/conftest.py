@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ducha.orgs.demo import DEMO_PASSWORD
+from ducha.devtools.demo import DEMO_PASSWORD
 
 CHROMIUM = os.environ.get("DUCHA_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ducha.items.demo import demo_items_create
+from ducha.devtools.demo.items import demo_items_create
 
 CHARTS = ["status", "light", "monthly", "source", "sign", "units"]
 

@@ -11,10 +11,10 @@ import datetime
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from ducha.devtools.demo import DemoWorld
 from ducha.inspections import services
 from ducha.inspections.lifecycle import ConclusionStatus, InspectionStatus
 from ducha.inspections.models import Conclusion, Inspection, TeamRole
-from ducha.orgs.demo import DemoWorld
 
 HAPPY_PATH = [
     InspectionStatus.PROPOSED,

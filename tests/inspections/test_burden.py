@@ -11,10 +11,10 @@ import pytest
 import time_machine
 
 from ducha.common.errors import ValidationFailed
+from ducha.devtools.demo import DEMO_PASSWORD
 from ducha.inspections import selectors, services
 from ducha.inspections.lifecycle import InspectionStatus as S
 from ducha.inspections.models import TeamMember
-from ducha.orgs.demo import DEMO_PASSWORD
 from tests.inspections.helpers import advance, inspection_in, make_inspection
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

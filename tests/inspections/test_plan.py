@@ -163,7 +163,7 @@ def test_this_years_count_against_last_years_with_the_cut_in_percent(world):
 
 
 def test_the_plan_page_shows_counts_and_lists_out_of_plan_separately(world, client):
-    from ducha.orgs.demo import DEMO_PASSWORD
+    from ducha.devtools.demo import DEMO_PASSWORD
 
     approved_plan(world, 2026, ["营商环境督查"], baseline=4)
     outside = make_inspection(world, start=D(2026, 2, 1), topic="防汛准备情况督查")

@@ -8,10 +8,10 @@ import pytest
 
 from ducha.audit.models import Event
 from ducha.common.errors import NotFound
+from ducha.devtools.demo import DEMO_PASSWORD
 from ducha.inspections import selectors, services
 from ducha.inspections.lifecycle import InspectionStatus as S
 from ducha.inspections.models import InspectionTarget
-from ducha.orgs.demo import DEMO_PASSWORD
 from tests.inspections.helpers import inspection_in, make_inspection
 
 

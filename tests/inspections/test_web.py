@@ -10,10 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from ducha.devtools.demo import DEMO_PASSWORD
 from ducha.inspections import services
 from ducha.inspections.lifecycle import InspectionStatus as S
 from ducha.inspections.models import Finding, Inspection
-from ducha.orgs.demo import DEMO_PASSWORD
 from tests.clock import moment
 from tests.inspections.helpers import PLAN_TEXTS, inspection_in, make_inspection
 

@@ -10,6 +10,7 @@ import json
 import pytest
 from django.utils import timezone
 
+from ducha.devtools.demo.items import demo_items_create
 from ducha.items import services
 from ducha.items.dashboard import (
     dashboard_figures,
@@ -19,7 +20,6 @@ from ducha.items.dashboard import (
     dashboard_stats,
     rollup_years,
 )
-from ducha.items.demo import demo_items_create
 from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import Confidentiality, DashboardRollup, Item
 from ducha.orgs.models import Role, RoleGrant, User

@@ -17,10 +17,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from ducha.devtools.demo import DEMO_PASSWORD
 from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import Item, Light
 from ducha.items.selectors import light_filter
-from ducha.orgs.demo import DEMO_PASSWORD
 from tests.clock import moment
 from tests.helpers import item_in
 

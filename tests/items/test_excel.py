@@ -23,10 +23,10 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 
 from ducha.common.errors import ValidationFailed
+from ducha.devtools.demo import DEMO_PASSWORD
 from ducha.items import excel, ledger, services
 from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import Assignment, AssignmentRole, Item, SourceType, Urgency
-from ducha.orgs.demo import DEMO_PASSWORD
 from ducha.orgs.models import UnitKind, UnitLevel
 from ducha.orgs.services import unit_create
 from tests.helpers import item_in, make_item

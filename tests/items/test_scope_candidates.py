@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q
 
-from ducha.items.demo import demo_items_create
+from ducha.devtools.demo.items import demo_items_create
 from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import Assignment, Confidentiality, Item
 from ducha.items.selectors import scope_q, unit_candidates

@@ -32,8 +32,8 @@ def main(robot_url: str) -> None:
 
     from django.utils import timezone
 
+    from ducha.devtools.demo import demo_world_create
     from ducha.items import services as item_services
-    from ducha.orgs.demo import demo_world_create
     from ducha.reminders import services
     from ducha.reminders.models import WebhookEndpoint
     from ducha.workcalendar.services import is_workday

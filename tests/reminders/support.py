@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime
 
+from ducha.devtools.demo import DemoWorld
 from ducha.items import services as item_services
 from ducha.items.models import Item
-from ducha.orgs.demo import DemoWorld
 from ducha.reminders import services
 from ducha.reminders.models import Reminder
 from tests.helpers import advance, make_item

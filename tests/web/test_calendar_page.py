@@ -17,11 +17,11 @@ from django.urls import include, path
 from django.utils import timezone
 
 from ducha.audit.models import Event
+from ducha.devtools.demo import DEMO_PASSWORD
 from ducha.items import services
 from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import Item
 from ducha.items.views.calendar import Arrangement, parse_day_lines
-from ducha.orgs.demo import DEMO_PASSWORD
 from ducha.workcalendar import rules
 from ducha.workcalendar import services as workdays
 from ducha.workcalendar.models import CalendarYear

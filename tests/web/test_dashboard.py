@@ -12,10 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from ducha.devtools.demo import DEMO_PASSWORD
 from ducha.items import services
 from ducha.items.dashboard import dashboard_stats
 from ducha.items.lifecycle import ItemStatus
-from ducha.orgs.demo import DEMO_PASSWORD
 from tests.helpers import item_in
 
 DATA = re.compile(r'<script id="dashboard-data" type="application/json">(.*?)</script>', re.S)

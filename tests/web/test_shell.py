@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from ducha.devtools.demo import DEMO_PASSWORD
 from ducha.items.lifecycle import ItemStatus
-from ducha.orgs.demo import DEMO_PASSWORD
 from tests.helpers import item_in
 
 

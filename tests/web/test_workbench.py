@@ -15,6 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from ducha.audit.models import Event, EventType
+from ducha.devtools.demo import DEMO_PASSWORD
 from ducha.items import services
 from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import (
@@ -30,7 +31,6 @@ from ducha.items.models import (
     Report,
     ReportStatus,
 )
-from ducha.orgs.demo import DEMO_PASSWORD
 from ducha.orgs.models import Role
 from ducha.orgs.services import user_create
 from ducha.workcalendar.services import add_workdays, package_year_range, workdays_between

@@ -3,19 +3,21 @@ the annual plan of the year its planned inspections fall in (approved, with the 
 inspection in each main stage, an unannounced visit under way, a review waiting for its reviewer, a rectification
 to verify, a 回头看 scheduled. The same on any date: every date is counted from today.
 
-`demo_inspections_create(world)` is meant to be called by `ducha demo` after the county and its items exist.
+`demo_inspections_create(world)` is meant to be called after the county and its items exist: `ducha demo` runs
+this part (`PART`, which InspectionsConfig.demo_part points to) after the items' part.
 """
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
+from ducha.devtools.demo.world import DemoWorld
 from ducha.inspections import services
 from ducha.inspections.models import AnnualPlan, Conclusion, Inspection, Rectification, TeamRole
-from ducha.orgs.demo import DemoWorld
 
 PLAN = {
     "content": "对照年度目标任务，检查责任落实、资金使用和工作成效。",
@@ -218,3 +220,21 @@ def demo_inspections_create(world: DemoWorld) -> int:
         reason="立行立改，成效明显",
     )
     return Inspection.objects.count()
+
+
+@dataclass(frozen=True)
+class InspectionsPart:
+    """The inspections' share of `ducha demo` (a ducha.devtools.demo.parts.DemoPart)."""
+
+    name: str = "inspections"
+
+    def exists(self) -> bool:
+        return demo_inspections_exist()
+
+    def create(self, world: DemoWorld, *, items: int) -> int:
+        """The year's inspections, whatever the number of items; they create no supervision item."""
+        demo_inspections_create(world)
+        return 0
+
+
+PART = InspectionsPart()

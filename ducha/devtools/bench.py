@@ -233,7 +233,7 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ducha.config.settings")
 django.setup()
 from django.test import Client
-from ducha.items.bench import bench_user
+from ducha.devtools.bench import bench_user
 client = Client()
 client.force_login(bench_user())
 started = time.perf_counter()

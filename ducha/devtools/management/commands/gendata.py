@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from ducha.items.gendata import generate
+from ducha.devtools.gendata import generate
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""The demo items (ducha.items.demo) and the `ducha demo` command."""
+"""The demo items (ducha.devtools.demo.items) and the `ducha demo` command."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from ducha.audit.models import Event
-from ducha.items.demo import demo_items_create
+from ducha.devtools.demo import DemoWorld, demo_world_exists, demo_world_load
+from ducha.devtools.demo.inspections import demo_inspections_create
+from ducha.devtools.demo.items import demo_items_create
 from ducha.items.lifecycle import ItemStatus, available_actions
 from ducha.items.models import (
     Assignment,
@@ -27,7 +29,6 @@ from ducha.items.models import (
     Urgency,
 )
 from ducha.items.selectors import items_for_user
-from ducha.orgs.demo import DemoWorld, demo_world_exists, demo_world_load
 from ducha.orgs.models import Unit, User
 from ducha.workcalendar import services as workdays
 from tests.clock import moment
@@ -303,8 +304,6 @@ def _county_relative_to(today: datetime.date, since_item: int) -> dict[str, obje
 
 
 def _demo_at(when: datetime.datetime) -> dict[str, object]:
-    from ducha.inspections.demo import demo_inspections_create
-
     with time_machine.travel(when), transaction.atomic():
         world = demo_world_load()
         last = Item.objects.order_by("-pk").values_list("pk", flat=True).first() or 0

@@ -1,18 +1,23 @@
-"""The demo county (示范县): its units and named accounts. Shared by `ducha demo` and the test suite, so that
-tests speak of the same people a user meets on a fresh install (office, leader, fgw, fgw_head, …)."""
+"""The demo world: the demo county (示范县), its units and named accounts. Shared by `ducha demo` and the test
+suite, so that tests speak of the same people a user meets on a fresh install (office, leader, fgw, fgw_head, …).
+It is the ground every app's demo part (ducha.devtools.demo.parts) builds on."""
 
 from __future__ import annotations
 
 import functools
+import unicodedata
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from ducha.orgs.models import Role, Unit, UnitKind, UnitLevel, User
 from ducha.orgs.services import unit_create, user_create
 
 DEMO_PASSWORD = "Ducha@2026"
+# How the demo world is recognised in the database.
+COUNTY_NAME = "示范县人民政府"
 
 DEPARTMENTS = [
     ("县发展和改革局", "发改局", "fgw"),
@@ -116,7 +121,7 @@ def demo_world_create() -> DemoWorld:
         parent=city_general,
     )
     county = unit_create(
-        name="示范县人民政府",
+        name=COUNTY_NAME,
         short_name="示范县",
         level=UnitLevel.COUNTY,
         kind=UnitKind.GOVERNMENT,
@@ -202,12 +207,12 @@ def demo_world_create() -> DemoWorld:
 
 
 def demo_world_exists() -> bool:
-    return Unit.objects.filter(name="示范县人民政府").exists()
+    return Unit.objects.filter(name=COUNTY_NAME).exists()
 
 
 def demo_world_load() -> DemoWorld:
     """The demo world as it is in the database (after demo_world_create)."""
-    county = Unit.objects.get(name="示范县人民政府")
+    county = Unit.objects.get(name=COUNTY_NAME)
     city = county.parent
     assert city is not None
     by_name = {unit.name: unit for unit in Unit.objects.all()}
@@ -221,3 +226,43 @@ def demo_world_load() -> DemoWorld:
         townships={code: by_name[f"{name}人民政府"] for name, code in TOWNSHIPS},
         users={user.username: user for user in User.objects.select_related("unit", "unit__government")},
     )
+
+
+def units_count() -> int:
+    """How many units the database holds (the demo's summary line)."""
+    return Unit.objects.count()
+
+
+def _width(text: str) -> int:
+    """Columns `text` takes in a terminal: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in ("W", "F") else 1 for char in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def _roles(user: User) -> str:
+    return "、".join(str(role.label) for role in Role if role.value in user.roles)
+
+
+def account_table(world: DemoWorld) -> list[str]:
+    """The demo accounts as lines of an aligned table: username, name, unit, roles, password."""
+    header = [_("Username"), _("Name"), _("Unit"), _("Roles"), _("Password")]
+    rows = [
+        [
+            user.username,
+            user.display_name,
+            (user.unit.short_name or user.unit.name) if user.unit else "",
+            _roles(user),
+            DEMO_PASSWORD,
+        ]
+        for user in world.users.values()
+    ]
+    widths = [max(_width(row[column]) for row in [header, *rows]) for column in range(len(header))]
+    lines = []
+    for index, row in enumerate([header, *rows]):
+        lines.append("  ".join(_pad(cell, width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        if index == 0:
+            lines.append("  ".join("-" * width for width in widths))
+    return lines

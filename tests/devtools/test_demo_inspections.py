@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ducha.devtools.demo.inspections import demo_inspections_create, demo_inspections_exist
 from ducha.inspections import selectors
-from ducha.inspections.demo import demo_inspections_create, demo_inspections_exist
 from ducha.inspections.models import AnnualPlan, Inspection
 
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import connection
 
-from ducha.items.bench import run_export, run_pages, table
+from ducha.devtools.bench import run_export, run_pages, table
 from ducha.items.models import Item
 
 
