@@ -26,9 +26,9 @@ def database_problem(using: str = DEFAULT_DB_ALIAS) -> str | None:
         }
     try:
         executor = MigrationExecutor(connection)
-        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        pending = bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
     except DatabaseError:
-        pending = [None]
+        pending = True  # not even the migrations table
     if pending:
         return _("The database is not set up yet, or is behind the code: run `ducha migrate` first.")
     return None
