@@ -23,15 +23,14 @@ depends on the kind of visit and stays with the services.
 Inspections passed in must have `team` loaded (prefetched or fetched); conclusions, review requests,
 rectifications and result proposals must have `inspection` loaded.
 
-The models and the overlap checks import the statuses from here, so this module imports them where it uses them.
+The statuses live in ducha.inspections.statuses (the models store them) and are re-exported here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -39,114 +38,45 @@ from ducha.audit.models import EventType as E
 from ducha.common import error_codes as codes
 from ducha.common.errors import DomainError
 from ducha.common.lifecycle import Outcome, Transition, transition_refusal
-from ducha.orgs.models import UNIT_ROLES, Role, UnitKind
-
-if TYPE_CHECKING:
-    from ducha.inspections.models import Inspection
-    from ducha.orgs.models import User
-
-
-class InspectionStatus(models.TextChoices):
-    PROPOSED = "proposed", _("proposed")
-    PENDING_APPROVAL = "pending_approval", _("pending approval")
-    REJECTED = "rejected", _("rejected")
-    APPROVED = "approved", _("approved")
-    IN_FIELDWORK = "in_fieldwork", _("in fieldwork")
-    CONCLUDING = "concluding", _("concluding")
-    RECTIFYING = "rectifying", _("rectifying")
-    CLOSED = "closed", _("closed")
-    CANCELLED = "cancelled", _("withdrawn")
-
-    @classmethod
-    def scheduled(cls) -> frozenset[str]:
-        """Statuses in which an inspection counts as scheduled: overlap, burden and totals look at these."""
-        return frozenset({cls.APPROVED, cls.IN_FIELDWORK, cls.CONCLUDING, cls.RECTIFYING, cls.CLOSED})
-
-    @classmethod
-    def live(cls) -> frozenset[str]:
-        """Statuses of an inspection that is or may still be carried out (overlap checks compare with these)."""
-        return frozenset(set(cls.values) - {cls.REJECTED, cls.CANCELLED})
-
-
-class PlanStatus(models.TextChoices):
-    DRAFTING = "drafting", _("collecting proposals")
-    PENDING_APPROVAL = "pending_approval", _("pending approval")
-    APPROVED = "approved", _("approved")
-
-
-class ProposalStatus(models.TextChoices):
-    PROPOSED = "proposed", _("proposed")
-    ACCEPTED = "accepted", _("accepted")
-    MERGED = "merged", _("merged")
-    CUT = "cut", _("cut")
-
-
-class ConclusionStatus(models.TextChoices):
-    DRAFT = "draft", _("draft")
-    PENDING_APPROVAL = "pending_approval", _("pending approval")
-    APPROVED = "approved", _("approved")
-    ISSUED = "issued", _("issued, awaiting acknowledgement")
-    ACKNOWLEDGED = "acknowledged", _("acknowledged")
-    UNDER_REVIEW = "under_review", _("under review")
-    REVIEWED = "reviewed", _("reviewed")
-    WITHDRAWN = "withdrawn", _("withdrawn on review")
-
-    @classmethod
-    def issued(cls) -> frozenset[str]:
-        """Statuses in which the target knows the conclusion (and sees what concerns it)."""
-        return frozenset({cls.ISSUED, cls.ACKNOWLEDGED, cls.UNDER_REVIEW, cls.REVIEWED, cls.WITHDRAWN})
-
-
-class ReviewStatus(models.TextChoices):
-    FILED = "filed", _("filed")
-    ASSIGNED = "assigned", _("reviewers assigned")
-    DECIDED = "decided", _("decided")
-
-
-class RectificationStatus(models.TextChoices):
-    OPEN = "open", _("awaiting the plan")
-    IN_PROGRESS = "in_progress", _("in progress")
-    REPORTED = "reported", _("reported complete")
-    VERIFIED = "verified", _("verified")
-    CLOSED = "closed", _("closed")
-    CANCELLED = "cancelled", _("cancelled")
-
-    @classmethod
-    def running(cls) -> frozenset[str]:
-        """Statuses in which the deadline runs and the light shows."""
-        return frozenset({cls.OPEN, cls.IN_PROGRESS})
-
-    @classmethod
-    def finished(cls) -> frozenset[str]:
-        return frozenset({cls.CLOSED, cls.CANCELLED})
-
-
-class ResultProposalStatus(models.TextChoices):
-    PROPOSED = "proposed", _("waiting for the government")
-    APPROVED = "approved", _("approved")
-    REJECTED = "rejected", _("rejected")
-
+from ducha.inspections import overlap
+from ducha.inspections.models import (
+    AmendmentStatus,
+    AnnualPlan,
+    Conclusion,
+    Designation,
+    Inspection,
+    Rectification,
+    ResultProposal,
+    ReviewRequest,
+    TeamRole,
+)
+from ducha.inspections.statuses import (
+    ConclusionStatus,
+    InspectionStatus,
+    PlanStatus,
+    ProposalStatus,
+    RectificationStatus,
+    ResultProposalStatus,
+    ReviewStatus,
+)
+from ducha.orgs.models import UNIT_ROLES, Role, UnitKind, User
 
 S = InspectionStatus
 C = ConclusionStatus
 R = RectificationStatus
 OFFICE_KINDS = (UnitKind.SUPERVISION_OFFICE, UnitKind.GENERAL_OFFICE)
 
-Check = Callable[[Any, "User"], str | None]
+Check = Callable[[Any, User], str | None]
 
 
 # --- who ------------------------------------------------------------------------------------------------------
 
 
 def inspection_of(subject: Any) -> Inspection:
-    from ducha.inspections.models import Inspection
-
     return subject if isinstance(subject, Inspection) else subject.inspection
 
 
 def _government_id(subject: Any) -> int:
-    from ducha.inspections.models import AnnualPlan
-
     if isinstance(subject, AnnualPlan):
         return subject.government_id
     return inspection_of(subject).government_id
@@ -179,8 +109,6 @@ def team_member(subject: Any, user: User) -> str | None:
 
 
 def team_leader(subject: Any, user: User) -> str | None:
-    from ducha.inspections.models import TeamRole
-
     member = team_membership(inspection_of(subject), user)
     return None if member is not None and member.role == TeamRole.LEADER else codes.ROLE_REQUIRED
 
@@ -243,8 +171,6 @@ def _assigned_reviewer(review: Any, user: User) -> str | None:
 
 
 def pending_amendment(inspection: Inspection) -> Any:
-    from ducha.inspections.models import AmendmentStatus
-
     return inspection.amendments.filter(status=AmendmentStatus.PENDING).first()
 
 
@@ -254,9 +180,6 @@ def plan_is_complete(inspection: Inspection) -> bool:
 
 
 def _submit_guard(inspection: Inspection, user: User) -> str | None:
-    from ducha.inspections import overlap
-    from ducha.inspections.models import TeamRole
-
     if not plan_is_complete(inspection):
         return codes.INSPECTION_PLAN_INCOMPLETE
     if not any(member.role == TeamRole.LEADER for member in inspection.team.all()):
@@ -273,8 +196,6 @@ def _submit_guard(inspection: Inspection, user: User) -> str | None:
 
 
 def _approve_guard(inspection: Inspection, user: User) -> str | None:
-    from ducha.inspections import overlap
-
     if designation_needed(inspection) and matching_designation(inspection) is None:
         return codes.DESIGNATION_REQUIRED
     if overlap.is_blocked(inspection):
@@ -289,8 +210,6 @@ def designation_needed(inspection: Inspection) -> bool:
 
 def matching_designation(inspection: Inspection) -> Any:
     """A designation of the lead department covering the whole window and every target, or None."""
-    from ducha.inspections.models import Designation
-
     target_ids = set(inspection.targets.values_list("unit_id", flat=True))
     candidates = Designation.objects.filter(
         government_id=inspection.government_id,
@@ -310,8 +229,6 @@ def matching_designation(inspection: Inspection) -> Any:
 
 
 def _start_guard(inspection: Inspection, user: User) -> str | None:
-    from ducha.inspections.models import TeamRole
-
     if not any(member.role == TeamRole.LEADER for member in inspection.team.all()):
         return codes.INSPECTION_TEAM_LEADER_REQUIRED
     if not all(member.is_trained for member in inspection.team.all()):
@@ -833,15 +750,6 @@ def available_actions(
     subject: Any, user: User, table: dict[str, Transition] | None = None
 ) -> list[Transition]:
     """The actions `user` may take on `subject` now, in table order (for the pages)."""
-    from ducha.inspections.models import (
-        AnnualPlan,
-        Conclusion,
-        Inspection,
-        Rectification,
-        ResultProposal,
-        ReviewRequest,
-    )
-
     if table is None:
         table = {
             Inspection: INSPECTION_TRANSITIONS,

@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
-from ducha.inspections.lifecycle import InspectionStatus
 from ducha.inspections.models import Inspection, InspectionRules
+from ducha.inspections.statuses import InspectionStatus
 
 if TYPE_CHECKING:
     from ducha.orgs.models import Unit, User

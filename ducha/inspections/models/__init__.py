@@ -3,9 +3,10 @@ targets, team and 方案, amendments of the 方案, findings and their evidence,
 (复核), rectifications (整改) with milestones and progress, scheduled follow-ups (回头看), proposals for the use of the
 results (结论运用), and the government's configurable rules for all of it.
 
-Statuses and transitions live in lifecycle.py; every write goes through services/; scope lives in selectors.py. One
-module per stage — plan, inspection (targets, team, designation, amendments), fieldwork (findings, evidence),
-conclusion (and review requests), rectification (and follow-ups), results, rules — every name re-exported here.
+Statuses live in statuses.py, their transitions in lifecycle.py; every write goes through services/; scope lives
+in selectors.py. One module per stage — plan, inspection (targets, team, designation, amendments), fieldwork
+(findings, evidence), conclusion (and review requests), rectification (and follow-ups), results, rules — every
+name re-exported here.
 
 Rectification deadlines follow the items' pattern (ADR 0002) so the reminders engine can treat both alike:
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ducha.common.models import BaseModel
-from ducha.inspections.lifecycle import ConclusionStatus, ReviewStatus
 from ducha.inspections.models.inspection import Inspection
+from ducha.inspections.statuses import ConclusionStatus, ReviewStatus
 
 
 class Conclusion(BaseModel):

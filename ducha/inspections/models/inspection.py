@@ -9,8 +9,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ducha.common.models import BaseModel
-from ducha.inspections.lifecycle import InspectionStatus
 from ducha.inspections.models.plan import InspectionKind, PlanProposal
+from ducha.inspections.statuses import InspectionStatus
 
 
 class Designation(BaseModel):

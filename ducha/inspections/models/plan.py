@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ducha.common.models import BaseModel
-from ducha.inspections.lifecycle import PlanStatus, ProposalStatus
+from ducha.inspections.statuses import PlanStatus, ProposalStatus
 
 
 class InspectionKind(models.TextChoices):

@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ducha.common.models import BaseModel
-from ducha.inspections.lifecycle import RectificationStatus
 from ducha.inspections.models.conclusion import Conclusion
 from ducha.inspections.models.fieldwork import Finding, RectificationKind
 from ducha.inspections.models.inspection import Inspection
+from ducha.inspections.statuses import RectificationStatus
 
 
 class Light(models.TextChoices):

@@ -8,8 +8,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ducha.common.models import BaseModel
-from ducha.inspections.lifecycle import ResultProposalStatus
 from ducha.inspections.models.inspection import Inspection
+from ducha.inspections.statuses import ResultProposalStatus
 
 
 class ResultProposalKind(models.TextChoices):
