@@ -1,137 +1,82 @@
 """The inspection lifecycle as data: statuses, and one table of actions per kind of record — the inspection itself,
 the annual plan, a conclusion, a review request, a rectification and a result proposal — with where each action
-starts, where it leads, who may take it and what else must hold.
+starts, where it leads, who may take it, what else must hold, the audit event each outcome writes and the
+notification it publishes.
+
+The tables are executed: every transition service runs its action through the runner of its table
+(`ducha.common.lifecycle.Lifecycle`, one per table in `services.base`), which takes the status, the event and the
+notification from here. A few transitions are never offered to a user: the system takes them as the consequence
+of another (`*_CONSEQUENCES`: the inspection moves to rectifying when its last conclusion is issued; a review
+decision settles the conclusion and, withdrawing it, cancels its open rectifications). `RUNNER_TABLES` joins each
+subject's actions and consequences for its runner.
 
 `refusal(action, subject, user)` says why an action is refused (a DomainError with a stable code) or returns None;
-services call it after locking the row, and the pages list `available_actions()`. Checks run in a fixed order:
+the runner calls it after locking the row, and the pages list `available_actions()`. Checks run in a fixed order:
 who (403), then the status (409), then the action's own guard (409). Action names are unique across the tables,
 so one name identifies one table.
 
+Notifications are published on commit as `<runner>.<name>` with `<runner>_id` and `inspection_id`:
+`conclusion.issued` (a conclusion was issued to its target) and `review_request.decided` (the decision on a review
+request is sent to the target). Telling the targets of an inspection itself (event inspection_targets_notified)
+depends on the kind of visit and stays with the services.
+
 Inspections passed in must have `team` loaded (prefetched or fetched); conclusions, review requests,
 rectifications and result proposals must have `inspection` loaded.
+
+The statuses live in ducha.inspections.statuses (the models store them) and are re-exported here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ducha.audit.models import EventType as E
 from ducha.common import error_codes as codes
 from ducha.common.errors import DomainError
-from ducha.common.lifecycle import Transition, transition_refusal
-from ducha.orgs.models import Role, UnitKind
-
-if TYPE_CHECKING:
-    from ducha.inspections.models import Inspection
-    from ducha.orgs.models import User
-
-
-class InspectionStatus(models.TextChoices):
-    PROPOSED = "proposed", _("proposed")
-    PENDING_APPROVAL = "pending_approval", _("pending approval")
-    REJECTED = "rejected", _("rejected")
-    APPROVED = "approved", _("approved")
-    IN_FIELDWORK = "in_fieldwork", _("in fieldwork")
-    CONCLUDING = "concluding", _("concluding")
-    RECTIFYING = "rectifying", _("rectifying")
-    CLOSED = "closed", _("closed")
-    CANCELLED = "cancelled", _("withdrawn")
-
-    @classmethod
-    def scheduled(cls) -> frozenset[str]:
-        """Statuses in which an inspection counts as scheduled: overlap, burden and totals look at these."""
-        return frozenset({cls.APPROVED, cls.IN_FIELDWORK, cls.CONCLUDING, cls.RECTIFYING, cls.CLOSED})
-
-    @classmethod
-    def live(cls) -> frozenset[str]:
-        """Statuses of an inspection that is or may still be carried out (overlap checks compare with these)."""
-        return frozenset(set(cls.values) - {cls.REJECTED, cls.CANCELLED})
-
-
-class PlanStatus(models.TextChoices):
-    DRAFTING = "drafting", _("collecting proposals")
-    PENDING_APPROVAL = "pending_approval", _("pending approval")
-    APPROVED = "approved", _("approved")
-
-
-class ProposalStatus(models.TextChoices):
-    PROPOSED = "proposed", _("proposed")
-    ACCEPTED = "accepted", _("accepted")
-    MERGED = "merged", _("merged")
-    CUT = "cut", _("cut")
-
-
-class ConclusionStatus(models.TextChoices):
-    DRAFT = "draft", _("draft")
-    PENDING_APPROVAL = "pending_approval", _("pending approval")
-    APPROVED = "approved", _("approved")
-    ISSUED = "issued", _("issued, awaiting acknowledgement")
-    ACKNOWLEDGED = "acknowledged", _("acknowledged")
-    UNDER_REVIEW = "under_review", _("under review")
-    REVIEWED = "reviewed", _("reviewed")
-    WITHDRAWN = "withdrawn", _("withdrawn on review")
-
-    @classmethod
-    def issued(cls) -> frozenset[str]:
-        """Statuses in which the target knows the conclusion (and sees what concerns it)."""
-        return frozenset({cls.ISSUED, cls.ACKNOWLEDGED, cls.UNDER_REVIEW, cls.REVIEWED, cls.WITHDRAWN})
-
-
-class ReviewStatus(models.TextChoices):
-    FILED = "filed", _("filed")
-    ASSIGNED = "assigned", _("reviewers assigned")
-    DECIDED = "decided", _("decided")
-
-
-class RectificationStatus(models.TextChoices):
-    OPEN = "open", _("awaiting the plan")
-    IN_PROGRESS = "in_progress", _("in progress")
-    REPORTED = "reported", _("reported complete")
-    VERIFIED = "verified", _("verified")
-    CLOSED = "closed", _("closed")
-    CANCELLED = "cancelled", _("cancelled")
-
-    @classmethod
-    def running(cls) -> frozenset[str]:
-        """Statuses in which the deadline runs and the light shows."""
-        return frozenset({cls.OPEN, cls.IN_PROGRESS})
-
-    @classmethod
-    def finished(cls) -> frozenset[str]:
-        return frozenset({cls.CLOSED, cls.CANCELLED})
-
-
-class ResultProposalStatus(models.TextChoices):
-    PROPOSED = "proposed", _("waiting for the government")
-    APPROVED = "approved", _("approved")
-    REJECTED = "rejected", _("rejected")
-
+from ducha.common.lifecycle import Outcome, Transition, transition_refusal
+from ducha.inspections import overlap
+from ducha.inspections.models import (
+    AmendmentStatus,
+    AnnualPlan,
+    Conclusion,
+    Designation,
+    Inspection,
+    Rectification,
+    ResultProposal,
+    ReviewRequest,
+    TeamRole,
+)
+from ducha.inspections.statuses import (
+    ConclusionStatus,
+    InspectionStatus,
+    PlanStatus,
+    ProposalStatus,
+    RectificationStatus,
+    ResultProposalStatus,
+    ReviewStatus,
+)
+from ducha.orgs.models import UNIT_ROLES, Role, UnitKind, User
 
 S = InspectionStatus
 C = ConclusionStatus
 R = RectificationStatus
-UNIT_ROLES = (Role.UNIT_HEAD, Role.LIAISON, Role.HANDLER)
 OFFICE_KINDS = (UnitKind.SUPERVISION_OFFICE, UnitKind.GENERAL_OFFICE)
 
-Check = Callable[[Any, "User"], str | None]
+Check = Callable[[Any, User], str | None]
 
 
 # --- who ------------------------------------------------------------------------------------------------------
 
 
 def inspection_of(subject: Any) -> Inspection:
-    from ducha.inspections.models import Inspection
-
     return subject if isinstance(subject, Inspection) else subject.inspection
 
 
 def _government_id(subject: Any) -> int:
-    from ducha.inspections.models import AnnualPlan
-
     if isinstance(subject, AnnualPlan):
         return subject.government_id
     return inspection_of(subject).government_id
@@ -164,8 +109,6 @@ def team_member(subject: Any, user: User) -> str | None:
 
 
 def team_leader(subject: Any, user: User) -> str | None:
-    from ducha.inspections.models import TeamRole
-
     member = team_membership(inspection_of(subject), user)
     return None if member is not None and member.role == TeamRole.LEADER else codes.ROLE_REQUIRED
 
@@ -228,8 +171,6 @@ def _assigned_reviewer(review: Any, user: User) -> str | None:
 
 
 def pending_amendment(inspection: Inspection) -> Any:
-    from ducha.inspections.models import AmendmentStatus
-
     return inspection.amendments.filter(status=AmendmentStatus.PENDING).first()
 
 
@@ -239,9 +180,6 @@ def plan_is_complete(inspection: Inspection) -> bool:
 
 
 def _submit_guard(inspection: Inspection, user: User) -> str | None:
-    from ducha.inspections import overlap
-    from ducha.inspections.models import TeamRole
-
     if not plan_is_complete(inspection):
         return codes.INSPECTION_PLAN_INCOMPLETE
     if not any(member.role == TeamRole.LEADER for member in inspection.team.all()):
@@ -258,8 +196,6 @@ def _submit_guard(inspection: Inspection, user: User) -> str | None:
 
 
 def _approve_guard(inspection: Inspection, user: User) -> str | None:
-    from ducha.inspections import overlap
-
     if designation_needed(inspection) and matching_designation(inspection) is None:
         return codes.DESIGNATION_REQUIRED
     if overlap.is_blocked(inspection):
@@ -274,8 +210,6 @@ def designation_needed(inspection: Inspection) -> bool:
 
 def matching_designation(inspection: Inspection) -> Any:
     """A designation of the lead department covering the whole window and every target, or None."""
-    from ducha.inspections.models import Designation
-
     target_ids = set(inspection.targets.values_list("unit_id", flat=True))
     candidates = Designation.objects.filter(
         government_id=inspection.government_id,
@@ -295,8 +229,6 @@ def matching_designation(inspection: Inspection) -> Any:
 
 
 def _start_guard(inspection: Inspection, user: User) -> str | None:
-    from ducha.inspections.models import TeamRole
-
     if not any(member.role == TeamRole.LEADER for member in inspection.team.all()):
         return codes.INSPECTION_TEAM_LEADER_REQUIRED
     if not all(member.is_trained for member in inspection.team.all()):
@@ -368,27 +300,96 @@ def _table(*transitions: Transition) -> dict[str, Transition]:
     return {t.action: t for t in transitions}
 
 
+def system(subject: Any, user: User) -> str | None:
+    """A consequence of another transition: the system takes it, never a user (no page offers it, so its label is
+    the status it leads to)."""
+    return codes.ACTION_NOT_ALLOWED
+
+
+# Notifications (published as <runner>.<name>).
+ISSUED, DECIDED = "issued", "decided"
+
 _APPROVED_ON = frozenset({S.APPROVED, S.IN_FIELDWORK})
 
+# Evidence: the same file for the same record again is the one use there is, and nothing is recorded.
+_EVIDENCE_OUTCOMES = {
+    "added": Outcome(None, E.INSPECTION_EVIDENCE_ADDED),
+    "already_added": Outcome(None, None),
+}
+
 INSPECTION_TRANSITIONS = _table(
-    Transition("update", _("Edit the plan"), frozenset({S.PROPOSED}), None, office),
-    Transition("team_set", _("Set the team"), frozenset({S.PROPOSED, S.APPROVED}), None, office),
+    Transition(
+        "update", _("Edit the plan"), frozenset({S.PROPOSED}), None, office, event=E.INSPECTION_UPDATED
+    ),
+    Transition(
+        "team_set",
+        _("Set the team"),
+        frozenset({S.PROPOSED, S.APPROVED}),
+        None,
+        office,
+        event=E.INSPECTION_TEAM_SET,
+    ),
     Transition(
         "train",
         _("Record training"),
         frozenset({S.PROPOSED, S.PENDING_APPROVAL, S.APPROVED}),
         None,
         office_or_team_leader,
+        event=E.INSPECTION_TEAM_TRAINED,
     ),
     Transition(
-        "submit", _("Submit for approval"), frozenset({S.PROPOSED}), S.PENDING_APPROVAL, office, _submit_guard
+        "submit",
+        _("Submit for approval"),
+        frozenset({S.PROPOSED}),
+        S.PENDING_APPROVAL,
+        office,
+        _submit_guard,
+        event=E.INSPECTION_SUBMITTED,
     ),
-    Transition("approve", _("Approve"), frozenset({S.PENDING_APPROVAL}), S.APPROVED, leader, _approve_guard),
-    Transition("reject", _("Reject"), frozenset({S.PENDING_APPROVAL}), S.REJECTED, leader),
-    Transition("revise", _("Revise"), frozenset({S.REJECTED}), S.PROPOSED, office),
-    Transition("amend", _("Change the plan"), _APPROVED_ON, None, office_or_team_leader, _amend_guard),
     Transition(
-        "amendment_decide", _("Decide on the change"), _APPROVED_ON, None, leader, _amendment_decide_guard
+        "approve",
+        _("Approve"),
+        frozenset({S.PENDING_APPROVAL}),
+        S.APPROVED,
+        leader,
+        _approve_guard,
+        event=E.INSPECTION_APPROVED,
+    ),
+    Transition(
+        "reject",
+        _("Reject"),
+        frozenset({S.PENDING_APPROVAL}),
+        S.REJECTED,
+        leader,
+        event=E.INSPECTION_REJECTED,
+    ),
+    Transition(
+        "revise", _("Revise"), frozenset({S.REJECTED}), S.PROPOSED, office, event=E.INSPECTION_REVISED
+    ),
+    # Widening the 方案 waits for the leader; narrowing applies at once.
+    Transition(
+        "amend",
+        _("Change the plan"),
+        _APPROVED_ON,
+        None,
+        office_or_team_leader,
+        _amend_guard,
+        outcomes={
+            "requested": Outcome(None, E.INSPECTION_AMENDMENT_REQUESTED),
+            "applied": Outcome(None, E.INSPECTION_AMENDMENT_APPLIED),
+        },
+    ),
+    Transition(
+        "amendment_decide",
+        _("Decide on the change"),
+        _APPROVED_ON,
+        None,
+        leader,
+        _amendment_decide_guard,
+        outcomes={
+            "approved": Outcome(None, E.INSPECTION_AMENDMENT_APPLIED),
+            "rejected": Outcome(None, E.INSPECTION_AMENDMENT_REJECTED),
+        },
     ),
     Transition(
         "start",
@@ -397,10 +398,23 @@ INSPECTION_TRANSITIONS = _table(
         S.IN_FIELDWORK,
         office_or_team_leader,
         _start_guard,
+        event=E.INSPECTION_STARTED,
     ),
-    Transition("finding_add", _("Record a finding"), frozenset({S.IN_FIELDWORK}), None, office_or_team),
     Transition(
-        "evidence_add", _("Add evidence"), frozenset({S.IN_FIELDWORK, S.CONCLUDING}), None, office_or_team
+        "finding_add",
+        _("Record a finding"),
+        frozenset({S.IN_FIELDWORK}),
+        None,
+        office_or_team,
+        event=E.INSPECTION_FINDING_ADDED,
+    ),
+    Transition(
+        "evidence_add",
+        _("Add evidence"),
+        frozenset({S.IN_FIELDWORK, S.CONCLUDING}),
+        None,
+        office_or_team,
+        outcomes=_EVIDENCE_OUTCOMES,
     ),
     Transition(
         "burden_record",
@@ -408,12 +422,23 @@ INSPECTION_TRANSITIONS = _table(
         frozenset({S.APPROVED, S.IN_FIELDWORK, S.CONCLUDING, S.RECTIFYING}),
         None,
         office,
+        event=E.INSPECTION_BURDEN_RECORDED,
     ),
     Transition(
-        "finish", _("Finish fieldwork"), frozenset({S.IN_FIELDWORK}), S.CONCLUDING, office_or_team_leader
+        "finish",
+        _("Finish fieldwork"),
+        frozenset({S.IN_FIELDWORK}),
+        S.CONCLUDING,
+        office_or_team_leader,
+        event=E.INSPECTION_FINISHED,
     ),
     Transition(
-        "conclusion_draft", _("Draft a conclusion"), frozenset({S.CONCLUDING}), None, office_or_team_leader
+        "conclusion_draft",
+        _("Draft a conclusion"),
+        frozenset({S.CONCLUDING}),
+        None,
+        office_or_team_leader,
+        event=E.INSPECTION_CONCLUSION_DRAFTED,
     ),
     Transition(
         "result_propose",
@@ -421,9 +446,16 @@ INSPECTION_TRANSITIONS = _table(
         frozenset({S.CONCLUDING, S.RECTIFYING}),
         None,
         office,
+        event=E.INSPECTION_RESULT_PROPOSED,
     ),
     Transition(
-        "close", _("Approve the report and close"), frozenset({S.RECTIFYING}), S.CLOSED, leader, _close_guard
+        "close",
+        _("Approve the report and close"),
+        frozenset({S.RECTIFYING}),
+        S.CLOSED,
+        leader,
+        _close_guard,
+        event=E.INSPECTION_CLOSED,
     ),
     Transition(
         "cancel",
@@ -432,14 +464,42 @@ INSPECTION_TRANSITIONS = _table(
         S.CANCELLED,
         office_or_leader,
         _cancel_guard,
+        event=E.INSPECTION_CANCELLED,
+    ),
+)
+
+INSPECTION_CONSEQUENCES = _table(
+    # When the last target's conclusion is issued (conclusion_issue).
+    Transition(
+        "rectify",
+        _("rectifying"),
+        frozenset({S.CONCLUDING}),
+        S.RECTIFYING,
+        system,
+        event=E.INSPECTION_RECTIFYING,
     ),
 )
 
 PLAN_TRANSITIONS = _table(
     Transition(
-        "plan_propose", _("Propose an inspection"), frozenset({PlanStatus.DRAFTING}), None, _plan_proposer
+        "plan_propose",
+        _("Propose an inspection"),
+        frozenset({PlanStatus.DRAFTING}),
+        None,
+        _plan_proposer,
+        event=E.INSPECTION_PLAN_PROPOSED,
     ),
-    Transition("proposal_decide", _("Accept, merge or cut"), frozenset({PlanStatus.DRAFTING}), None, office),
+    Transition(
+        "proposal_decide",
+        _("Accept, merge or cut"),
+        frozenset({PlanStatus.DRAFTING}),
+        None,
+        office,
+        outcomes={
+            decision: Outcome(None, E.INSPECTION_PLAN_PROPOSAL_DECIDED)
+            for decision in ("accept", "merge", "cut")
+        },
+    ),
     Transition(
         "plan_submit",
         _("Submit the plan"),
@@ -447,6 +507,7 @@ PLAN_TRANSITIONS = _table(
         PlanStatus.PENDING_APPROVAL,
         office,
         _plan_submit_guard,
+        event=E.INSPECTION_PLAN_SUBMITTED,
     ),
     Transition(
         "plan_approve",
@@ -454,6 +515,7 @@ PLAN_TRANSITIONS = _table(
         frozenset({PlanStatus.PENDING_APPROVAL}),
         PlanStatus.APPROVED,
         leader,
+        event=E.INSPECTION_PLAN_APPROVED,
     ),
     Transition(
         "plan_return",
@@ -461,12 +523,19 @@ PLAN_TRANSITIONS = _table(
         frozenset({PlanStatus.PENDING_APPROVAL}),
         PlanStatus.DRAFTING,
         leader,
+        event=E.INSPECTION_PLAN_RETURNED,
     ),
 )
 
 CONCLUSION_TRANSITIONS = _table(
     Transition(
-        "conclusion_update", _("Edit"), frozenset({C.DRAFT}), None, office_or_team_leader, _conclusion_stage
+        "conclusion_update",
+        _("Edit"),
+        frozenset({C.DRAFT}),
+        None,
+        office_or_team_leader,
+        _conclusion_stage,
+        event=E.INSPECTION_CONCLUSION_UPDATED,
     ),
     Transition(
         "conclusion_submit",
@@ -475,12 +544,41 @@ CONCLUSION_TRANSITIONS = _table(
         C.PENDING_APPROVAL,
         office,
         _conclusion_stage,
+        event=E.INSPECTION_CONCLUSION_SUBMITTED,
     ),
-    Transition("conclusion_approve", _("Approve"), frozenset({C.PENDING_APPROVAL}), C.APPROVED, leader),
-    Transition("conclusion_return", _("Return"), frozenset({C.PENDING_APPROVAL}), C.DRAFT, leader),
-    Transition("conclusion_issue", _("Issue to the target"), frozenset({C.APPROVED}), C.ISSUED, office),
     Transition(
-        "acknowledge", _("Acknowledge receipt"), frozenset({C.ISSUED}), C.ACKNOWLEDGED, target_receiver
+        "conclusion_approve",
+        _("Approve"),
+        frozenset({C.PENDING_APPROVAL}),
+        C.APPROVED,
+        leader,
+        event=E.INSPECTION_CONCLUSION_APPROVED,
+    ),
+    Transition(
+        "conclusion_return",
+        _("Return"),
+        frozenset({C.PENDING_APPROVAL}),
+        C.DRAFT,
+        leader,
+        event=E.INSPECTION_CONCLUSION_RETURNED,
+    ),
+    # The target is told its conclusion; its findings become rectification tasks.
+    Transition(
+        "conclusion_issue",
+        _("Issue to the target"),
+        frozenset({C.APPROVED}),
+        C.ISSUED,
+        office,
+        event=E.INSPECTION_CONCLUSION_ISSUED,
+        notify=ISSUED,
+    ),
+    Transition(
+        "acknowledge",
+        _("Acknowledge receipt"),
+        frozenset({C.ISSUED}),
+        C.ACKNOWLEDGED,
+        target_receiver,
+        event=E.INSPECTION_CONCLUSION_ACKNOWLEDGED,
     ),
     Transition(
         "object",
@@ -489,6 +587,19 @@ CONCLUSION_TRANSITIONS = _table(
         C.UNDER_REVIEW,
         target_head,
         _objection_guard,
+        event=E.INSPECTION_OBJECTION_FILED,
+    ),
+)
+
+CONCLUSION_CONSEQUENCES = _table(
+    # The review's decision (review_decide) settles the conclusion; its own event records the outcome.
+    Transition(
+        "conclusion_settle",
+        _("reviewed"),
+        frozenset({C.UNDER_REVIEW}),
+        None,
+        system,
+        outcomes={"reviewed": Outcome(C.REVIEWED), "withdrawn": Outcome(C.WITHDRAWN)},
     ),
 )
 
@@ -499,13 +610,19 @@ REVIEW_TRANSITIONS = _table(
         frozenset({ReviewStatus.FILED, ReviewStatus.ASSIGNED}),
         ReviewStatus.ASSIGNED,
         office,
+        event=E.INSPECTION_REVIEWERS_ASSIGNED,
     ),
+    # Upheld, changed or withdrawn, the decision is sent to the target.
     Transition(
         "review_decide",
         _("Decide the review"),
         frozenset({ReviewStatus.ASSIGNED}),
-        ReviewStatus.DECIDED,
+        None,
         _assigned_reviewer,
+        outcomes={
+            outcome: Outcome(ReviewStatus.DECIDED, E.INSPECTION_REVIEW_DECIDED, DECIDED)
+            for outcome in ("upheld", "changed", "withdrawn")
+        },
     ),
 )
 
@@ -516,20 +633,63 @@ RECTIFICATION_TRANSITIONS = _table(
         frozenset({R.OPEN}),
         R.IN_PROGRESS,
         target_any,
+        event=E.INSPECTION_RECTIFICATION_PLANNED,
     ),
-    Transition("rectification_progress", _("Report progress"), frozenset({R.IN_PROGRESS}), None, target_any),
+    Transition(
+        "rectification_progress",
+        _("Report progress"),
+        frozenset({R.IN_PROGRESS}),
+        None,
+        target_any,
+        event=E.INSPECTION_RECTIFICATION_PROGRESS,
+    ),
     Transition(
         "rectification_evidence",
         _("Add evidence"),
         frozenset({R.OPEN, R.IN_PROGRESS, R.REPORTED}),
         None,
         _any_of(target_any, office),
+        outcomes=_EVIDENCE_OUTCOMES,
     ),
     Transition(
-        "rectification_report", _("Report complete"), frozenset({R.IN_PROGRESS}), R.REPORTED, target_head
+        "rectification_report",
+        _("Report complete"),
+        frozenset({R.IN_PROGRESS}),
+        R.REPORTED,
+        target_head,
+        event=E.INSPECTION_RECTIFICATION_REPORTED,
     ),
-    Transition("rectification_verify", _("Verify"), frozenset({R.REPORTED}), None, office),
-    Transition("rectification_close", _("Close (销号)"), frozenset({R.VERIFIED}), R.CLOSED, office),
+    Transition(
+        "rectification_verify",
+        _("Verify"),
+        frozenset({R.REPORTED}),
+        None,
+        office,
+        outcomes={
+            "passed": Outcome(R.VERIFIED, E.INSPECTION_RECTIFICATION_VERIFIED),
+            "failed": Outcome(R.IN_PROGRESS, E.INSPECTION_RECTIFICATION_FAILED),
+        },
+    ),
+    Transition(
+        "rectification_close",
+        _("Close (销号)"),
+        frozenset({R.VERIFIED}),
+        R.CLOSED,
+        office,
+        event=E.INSPECTION_RECTIFICATION_CLOSED,
+    ),
+)
+
+RECTIFICATION_CONSEQUENCES = _table(
+    # A conclusion withdrawn on review (review_decide) takes its open rectifications with it.
+    Transition(
+        "rectification_cancel",
+        _("cancelled"),
+        frozenset(set(R.values) - R.finished()),
+        R.CANCELLED,
+        system,
+        event=E.INSPECTION_RECTIFICATION_CANCELLED,
+    ),
 )
 
 RESULT_TRANSITIONS = _table(
@@ -539,9 +699,14 @@ RESULT_TRANSITIONS = _table(
         frozenset({ResultProposalStatus.PROPOSED}),
         None,
         leader,
+        outcomes={
+            "approved": Outcome(ResultProposalStatus.APPROVED, E.INSPECTION_RESULT_DECIDED),
+            "rejected": Outcome(ResultProposalStatus.REJECTED, E.INSPECTION_RESULT_DECIDED),
+        },
     ),
 )
 
+# The tables users act on (the pages list their actions).
 TABLES = [
     INSPECTION_TRANSITIONS,
     PLAN_TRANSITIONS,
@@ -550,8 +715,25 @@ TABLES = [
     RECTIFICATION_TRANSITIONS,
     RESULT_TRANSITIONS,
 ]
-TRANSITIONS: dict[str, Transition] = {action: t for table in TABLES for action, t in table.items()}
-assert len(TRANSITIONS) == sum(len(table) for table in TABLES), "action names must be unique across tables"
+CONSEQUENCES = [INSPECTION_CONSEQUENCES, CONCLUSION_CONSEQUENCES, RECTIFICATION_CONSEQUENCES]
+
+# What each runner executes (services.base): a subject's actions and the consequences the system takes on it, by
+# the runner's name (its notifications are published as <name>.<notify>).
+RUNNER_TABLES: dict[str, dict[str, Transition]] = {
+    "inspection": {**INSPECTION_TRANSITIONS, **INSPECTION_CONSEQUENCES},
+    "annual_plan": PLAN_TRANSITIONS,
+    "conclusion": {**CONCLUSION_TRANSITIONS, **CONCLUSION_CONSEQUENCES},
+    "review_request": REVIEW_TRANSITIONS,
+    "rectification": {**RECTIFICATION_TRANSITIONS, **RECTIFICATION_CONSEQUENCES},
+    "result_proposal": RESULT_TRANSITIONS,
+}
+
+TRANSITIONS: dict[str, Transition] = {
+    action: t for table in [*TABLES, *CONSEQUENCES] for action, t in table.items()
+}
+assert len(TRANSITIONS) == sum(len(table) for table in [*TABLES, *CONSEQUENCES]), (
+    "action names must be unique across tables"
+)
 
 
 def refusal(action: str, subject: Any, user: User) -> DomainError | None:
@@ -568,15 +750,6 @@ def available_actions(
     subject: Any, user: User, table: dict[str, Transition] | None = None
 ) -> list[Transition]:
     """The actions `user` may take on `subject` now, in table order (for the pages)."""
-    from ducha.inspections.models import (
-        AnnualPlan,
-        Conclusion,
-        Inspection,
-        Rectification,
-        ResultProposal,
-        ReviewRequest,
-    )
-
     if table is None:
         table = {
             Inspection: INSPECTION_TRANSITIONS,

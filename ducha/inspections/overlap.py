@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
-from ducha.inspections.lifecycle import InspectionStatus
+from ducha.inspections.models import Inspection, InspectionRules
+from ducha.inspections.statuses import InspectionStatus
 
 if TYPE_CHECKING:
-    from ducha.inspections.models import Inspection, InspectionRules
     from ducha.orgs.models import Unit, User
 
 CONCURRENT = "concurrent"
@@ -159,8 +159,6 @@ def compare(
 
 
 def _candidates(window: Window, rules: InspectionRules, exclude_id: int | None) -> Iterable[Inspection]:
-    from ducha.inspections.models import Inspection
-
     look_back = add_months(window.start, -rules.similar_topic_months)
     queryset = (
         Inspection.objects.filter(
@@ -193,13 +191,12 @@ def find_overlaps(
     With a `viewer`: an inspection outside their scope is shown in brief (`in_scope` False) when it is announced
     and approved — its targets know of it anyway; otherwise (a draft of another government, an unannounced visit)
     it is only counted in `hidden`."""
-    from ducha.inspections.models import InspectionRules
-
     rules = InspectionRules.for_government(government)
     window = Window(frozenset(target_ids), start, end, topic)
     overlaps = compare(window, _candidates(window, rules, exclude_id), rules, follows_up_id=follows_up_id)
     report = OverlapReport(overlaps)
     if viewer is not None and overlaps:
+        # The selectors use this module (add_months): imported here, where the viewer's scope is needed.
         from ducha.inspections.selectors import inspections_for_user
 
         visible = set(

@@ -60,10 +60,11 @@ from ducha.inspections.models import (
     ReviewRequest,
     TeamMember,
 )
+from ducha.inspections.overlap import add_months
+from ducha.inspections.services import inspection_view_record
 from ducha.items.models import Item
-from ducha.orgs.models import Role, Unit, User
+from ducha.orgs.models import UNIT_ROLES, Role, Unit, User
 
-UNIT_ROLES = (Role.UNIT_HEAD, Role.LIAISON, Role.HANDLER)
 MAX_ID = 2**63 - 1  # ids are 64-bit; a larger one cannot exist
 
 
@@ -144,8 +145,6 @@ def get_inspection_for_user(user: User, inspection_id: int, *, record_view: bool
     if inspection is None:
         raise NotFound()
     if record_view:
-        from ducha.inspections.services import inspection_view_record
-
         inspection_view_record(inspection=inspection, actor=user)
     return inspection
 
@@ -336,18 +335,15 @@ def evidence_reuse(use: EvidenceUse, user: User) -> list[EvidenceUse]:
 
 
 def inspection_timeline(inspection: Inspection, user: User) -> list[Event]:
-    """The inspection's audit events and its rectifications' reminders, oldest first; a target view sees none
-    (the team's working record)."""
-    from ducha.reminders.selectors import reminder_timeline, with_reminders
-
+    """The inspection's audit events, oldest first; a target view sees none (the team's working record).
+    ducha.reminders.selectors.inspection_timeline adds the reminders about its rectifications."""
     if not has_full_view(inspection, user):
         return []
-    events = (
+    return list(
         Event.objects.filter(subject_type="inspection", subject_id=inspection.pk)
         .select_related("actor", "actor_unit")
         .order_by("created_at", "id")
     )
-    return with_reminders(list(events), reminder_timeline(inspection_id=inspection.pk))
 
 
 # --- rectifications across inspections (to-do lists, reminders) ---------------------------------------------------
@@ -638,8 +634,6 @@ def parse_period(text: str) -> Period:
     else:
         start = datetime.date(year, 1, 1)
         kind, months = "year", 12
-    from ducha.inspections.overlap import add_months
-
     end = add_months(start, months) - datetime.timedelta(days=1)
     return Period(match.group(0), kind, start, end)
 

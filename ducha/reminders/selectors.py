@@ -17,6 +17,8 @@ from django.utils.translation import ngettext, override
 
 from ducha.audit.models import Event, EventType
 from ducha.common.errors import NotFound
+from ducha.inspections import selectors as inspection_selectors
+from ducha.inspections.models import Inspection
 from ducha.items import selectors as item_selectors
 from ducha.items.models import Confidentiality, Item
 from ducha.orgs.models import User
@@ -261,6 +263,18 @@ def item_timeline(item: Item) -> list[Event]:
     """The item's whole timeline, oldest first: its audit events (ducha.items.selectors) and the reminders sent
     about it. The items domain does not know reminders; the pages and the API read the timeline from here."""
     return with_reminders(item_selectors.item_timeline(item), reminder_timeline(item=item))
+
+
+def inspection_timeline(inspection: Inspection, user: User) -> list[Event]:
+    """The inspection's whole timeline as `user` may see it, oldest first: its audit events
+    (ducha.inspections.selectors; a target view sees none) and the reminders sent about its rectifications. The
+    inspections domain does not know reminders; the pages and the API read the timeline from here."""
+    if not inspection_selectors.has_full_view(inspection, user):
+        return []
+    return with_reminders(
+        inspection_selectors.inspection_timeline(inspection, user),
+        reminder_timeline(inspection_id=inspection.pk),
+    )
 
 
 def item_reminder_log(item: Item, *, limit: int = 100) -> list[Reminder]:

@@ -9,7 +9,6 @@ import datetime
 import pytest
 
 from ducha.audit.models import EventType
-from ducha.inspections import selectors as inspection_selectors
 from ducha.inspections import services as inspection_services
 from ducha.items import services as item_services
 from ducha.reminders import selectors
@@ -53,7 +52,7 @@ def test_a_rectification_due_soon_then_overdue_is_chased_up_the_ladder(
     assert line["url"] == f"/inspections/{inspection.pk}/#rectification-{rectification.pk}"
 
     # the inspection's timeline records it
-    timeline = inspection_selectors.inspection_timeline(inspection, world.user("office"))
+    timeline = selectors.inspection_timeline(inspection, world.user("office"))
     [event] = [e for e in timeline if e.event_type == EventType.RECTIFICATION_REMINDED]
     assert event.subject_type == "inspection" and event.subject_id == inspection.pk
     assert event.new["rectification"] == rectification.pk and event.new["kind"] == "due_soon"
