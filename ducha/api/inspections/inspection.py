@@ -35,6 +35,7 @@ from ducha.api.shapes import event_out
 from ducha.common import error_codes as codes
 from ducha.common.errors import NotPermitted
 from ducha.inspections import lifecycle, overlap, selectors, services
+from ducha.reminders import selectors as reminder_selectors
 
 router = Router(tags=["inspections"])
 
@@ -161,7 +162,7 @@ def inspection_actions(request: HttpRequest, inspection_id: int) -> list[dict]:
 )
 def inspection_timeline(request: HttpRequest, inspection_id: int) -> list[dict]:
     inspection = visible(request, inspection_id)
-    return [event_out(event) for event in selectors.inspection_timeline(inspection, actor(request))]
+    return [event_out(event) for event in reminder_selectors.inspection_timeline(inspection, actor(request))]
 
 
 @router.get(
