@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "ducha.items",
     "ducha.reminders",
     "ducha.inspections",
+    "ducha.workbench",
     "ducha.api",
 ]
 

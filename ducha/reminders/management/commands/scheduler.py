@@ -15,8 +15,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
 from ducha.common.database import require_database_ready
-from ducha.items.dashboard import dashboard_rollup_refresh
 from ducha.reminders.services import sweep
+from ducha.workbench.dashboard import dashboard_rollup_refresh
 
 logger = logging.getLogger("ducha.reminders.scheduler")
 

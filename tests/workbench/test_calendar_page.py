@@ -20,17 +20,17 @@ from ducha.audit.models import Event
 from ducha.items import services
 from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import Item
-from ducha.items.views.calendar import Arrangement, parse_day_lines
 from ducha.orgs.demo import DEMO_PASSWORD
+from ducha.workbench.views.calendar import Arrangement, parse_day_lines
 from ducha.workcalendar import rules
 from ducha.workcalendar import services as workdays
 from ducha.workcalendar.models import CalendarYear
 from tests.clock import moment
 from tests.helpers import make_item
 
-# Until the calendar page is included in ducha.items.urls, these tests mount it themselves.
+# Until the calendar page is included in ducha.workbench.urls, these tests mount it themselves.
 urlpatterns = [
-    path("", include("ducha.items.views.calendar")),
+    path("", include("ducha.workbench.views.calendar")),
     path("", include("ducha.config.urls")),
 ]
 pytestmark = [pytest.mark.urls(__name__), pytest.mark.time_machine(moment(2026, 11, 18, 10))]

@@ -1,4 +1,4 @@
-"""驾驶舱 statistics (ducha.items.dashboard): exact figures for a small known world, scope, and a query count that
+"""驾驶舱 statistics (ducha.workbench.dashboard): exact figures for a small known world, scope, and a query count that
 does not grow with the number of items.
 
 The world (year 2026, "today" Friday 2026-03-20; 10 working days from Monday 03-02 is Monday 03-16):
@@ -25,8 +25,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from ducha.items import services
-from ducha.items.dashboard import dashboard_stats
 from ducha.items.models import Item
+from ducha.workbench.dashboard import dashboard_stats
 
 TZ = ZoneInfo("Asia/Shanghai")
 TODAY = datetime.date(2026, 3, 20)

@@ -76,13 +76,13 @@ from ducha.items.models import (
     Assignment,
     AssignmentRole,
     Confidentiality,
-    DashboardRollup,
     Item,
     Light,
     SourceType,
 )
-from ducha.items.selectors import UNIT_ROLES, items_for_user, light_filter
-from ducha.orgs.models import Role, Unit, UnitKind, User
+from ducha.items.selectors import items_for_user, light_filter
+from ducha.orgs.models import UNIT_ROLES, Role, Unit, UnitKind, User
+from ducha.workbench.models import DashboardRollup
 from ducha.workcalendar import services as workdays
 
 YEAR_MIN = 2000

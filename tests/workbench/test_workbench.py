@@ -281,7 +281,7 @@ def test_rows_show_number_lead_unit_due_date_light_and_working_days_left(browser
 
 
 def test_sections_are_bounded_and_counted_up_to_a_cap(browser, world, monkeypatch):
-    from ducha.items import todo
+    from ducha.workbench import todo
 
     monkeypatch.setattr(todo, "SECTION_LIMIT", 2)
     monkeypatch.setattr(todo, "COUNT_CAP", 3)

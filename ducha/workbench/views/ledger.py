@@ -1,5 +1,6 @@
-"""台账 (ledger): filters, saved filters, Excel export and import. Thin: ducha.items.ledger builds the queryset
-(scope from selectors), ducha.items.excel reads and writes the files, services.item_create creates the items.
+"""台账 (ledger): filters, saved filters, Excel export and import. Thin: ducha.workbench.ledger builds the
+queryset (scope from selectors), ducha.workbench.excel reads and writes the files, services.item_create creates
+the items.
 
 Import keeps the uploaded file between the preview and the confirmation in a private folder under MEDIA_ROOT,
 named by a random token that is also recorded in the user's session; the confirmation re-reads the file, checks
@@ -31,10 +32,10 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from ducha.items import excel
-from ducha.items import ledger as ledger_module
 from ducha.items.selectors import load_unit
 from ducha.orgs.models import Role, Unit, User
+from ducha.workbench import excel
+from ducha.workbench import ledger as ledger_module
 
 IMPORT_SESSION_KEY = "ledger_imports"
 IMPORT_TOKEN = re.compile(r"^[0-9a-f]{32}$")

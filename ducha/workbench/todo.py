@@ -47,14 +47,13 @@ from ducha.items.models import (
     ReportKind,
     ReportStatus,
 )
-from ducha.orgs.models import Role, User
+from ducha.orgs.models import UNIT_ROLES, Role, User
 from ducha.workcalendar.services import workdays_between
 
 SECTION_LIMIT = 50
 COUNT_CAP = 1000
 
 S = ItemStatus
-UNIT_ROLES = (Role.UNIT_HEAD, Role.LIAISON, Role.HANDLER)
 _RUNNING = sorted(S.running())
 _OPEN_AFTER_DRAFT = [
     S.PENDING_APPROVAL,

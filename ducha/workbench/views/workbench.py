@@ -28,8 +28,21 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ducha.common import error_codes as codes
 from ducha.common.errors import DomainError, NotFound, ValidationFailed
-from ducha.items import lifecycle, selectors, services, todo
-from ducha.items.forms import (
+from ducha.items import lifecycle, selectors, services
+from ducha.items.lifecycle import ItemStatus
+from ducha.items.models import (
+    DeadlineBasis,
+    Dispute,
+    ExtensionStatus,
+    Item,
+    Report,
+    ReportKind,
+    ReportStatus,
+)
+from ducha.orgs.models import Role, Unit, User
+from ducha.reminders.selectors import item_reminder_log, item_timeline
+from ducha.workbench import todo
+from ducha.workbench.forms import (
     BLANK_ROWS,
     SOURCE_REFERENCE_HINTS,
     ActionForm,
@@ -55,18 +68,6 @@ from ducha.items.forms import (
     grouped_unit_choices,
     item_initial,
 )
-from ducha.items.lifecycle import ItemStatus
-from ducha.items.models import (
-    DeadlineBasis,
-    Dispute,
-    ExtensionStatus,
-    Item,
-    Report,
-    ReportKind,
-    ReportStatus,
-)
-from ducha.orgs.models import Role, Unit, User
-from ducha.reminders.selectors import item_reminder_log, item_timeline
 from ducha.workcalendar import services as workdays
 
 HTMX_TODO = "todo"

@@ -53,7 +53,6 @@ from ducha.items.models import (
     Confidentiality,
     Item,
     Light,
-    SavedFilter,
     SourceType,
     Urgency,
     light_of,
@@ -61,6 +60,7 @@ from ducha.items.models import (
 from ducha.items.selectors import MAX_ID, items_for_user, light_filter
 from ducha.items.services import secret_reads_record
 from ducha.orgs.models import Unit, User
+from ducha.workbench.models import SavedFilter
 
 PAGE_SIZE = 50
 COUNT_LIMIT = 1000

@@ -23,12 +23,13 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 
 from ducha.common.errors import ValidationFailed
-from ducha.items import excel, ledger, services
+from ducha.items import services
 from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import Assignment, AssignmentRole, Item, SourceType, Urgency
 from ducha.orgs.demo import DEMO_PASSWORD
 from ducha.orgs.models import UnitKind, UnitLevel
 from ducha.orgs.services import unit_create
+from ducha.workbench import excel, ledger
 from tests.helpers import item_in, make_item
 
 XLSX = excel.XLSX_CONTENT_TYPE

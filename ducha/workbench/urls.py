@@ -1,5 +1,5 @@
-from ducha.items.views import calendar as calendar_views
-from ducha.items.views import dashboard, ledger, workbench
+from ducha.workbench.views import calendar as calendar_views
+from ducha.workbench.views import dashboard, ledger, workbench
 
 urlpatterns = [
     *workbench.urlpatterns,

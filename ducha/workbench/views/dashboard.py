@@ -1,8 +1,9 @@
 """驾驶舱 (dashboard): counts, rates and trends with charts, and the same figures as tables.
 
-Thin: `ducha.items.dashboard` counts (scoped, in the database); this view parses the filters, hands the figures to
-the template as tables and to `static/ducha/dashboard.js` as JSON, which draws them with ECharts served by the app
-(`vendor/echarts/echarts.min.js`, installed from npm). Without that file the tables and a notice remain.
+Thin: `ducha.workbench.dashboard` counts (scoped, in the database); this view parses the filters, hands the
+figures to the template as tables and to `static/ducha/dashboard.js` as JSON, which draws them with ECharts served
+by the app (`vendor/echarts/echarts.min.js`, installed from npm). Without that file the tables and a notice
+remain.
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
 
-from ducha.items.dashboard import (
+from ducha.items.selectors import load_unit
+from ducha.orgs.models import Role, User
+from ducha.workbench.dashboard import (
     YEAR_MIN,
     dashboard_figures,
     dashboard_unit_choices,
     dashboard_unit_for,
 )
-from ducha.items.selectors import load_unit
-from ducha.orgs.models import Role, User
 
 ECHARTS = "vendor/echarts/echarts.min.js"
 YEARS_SHOWN = 6

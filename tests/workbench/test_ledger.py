@@ -18,10 +18,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ducha.audit.models import Event, EventType
-from ducha.items import ledger, services
+from ducha.items import services
 from ducha.items.lifecycle import ItemStatus
-from ducha.items.models import Item, SavedFilter
+from ducha.items.models import Item
 from ducha.orgs.demo import DEMO_PASSWORD
+from ducha.workbench import ledger
+from ducha.workbench.models import SavedFilter
 from tests.clock import moment
 from tests.helpers import item_in, make_item
 

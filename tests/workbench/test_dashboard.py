@@ -13,9 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ducha.items import services
-from ducha.items.dashboard import dashboard_stats
 from ducha.items.lifecycle import ItemStatus
 from ducha.orgs.demo import DEMO_PASSWORD
+from ducha.workbench.dashboard import dashboard_stats
 from tests.helpers import item_in
 
 DATA = re.compile(r'<script id="dashboard-data" type="application/json">(.*?)</script>', re.S)
@@ -176,7 +176,7 @@ def test_echarts_file_is_found_by_the_static_finders(client, world):
 
 
 def test_without_echarts_the_page_keeps_its_tables_and_says_so(browser, world, some_items, monkeypatch):
-    from ducha.items.views import dashboard as view
+    from ducha.workbench.views import dashboard as view
 
     monkeypatch.setattr(view, "echarts_available", lambda: False)
     response = browser("office").get("/dashboard/")
@@ -221,7 +221,7 @@ def test_figures_are_cached_until_an_item_changes(browser, world, settings):
 
 
 def test_expensive_figures_are_served_until_they_expire(browser, world, settings, monkeypatch):
-    from ducha.items import dashboard
+    from ducha.workbench import dashboard
 
     settings.DUCHA_DASHBOARD_CACHE_SECONDS = 300
     monkeypatch.setattr(dashboard, "EXPENSIVE_SECONDS", 0.0)  # every computation counts as expensive
@@ -242,7 +242,7 @@ def test_expensive_figures_are_served_until_they_expire(browser, world, settings
 
 
 def test_figures_from_the_summary_say_so(browser, world):
-    from ducha.items.dashboard import dashboard_rollup_rebuild
+    from ducha.workbench.dashboard import dashboard_rollup_rebuild
 
     item_in(world, ItemStatus.ASSIGNED)
     live = browser("office").get("/dashboard/")

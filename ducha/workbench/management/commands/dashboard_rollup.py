@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from ducha.items.dashboard import dashboard_rollup_rebuild, dashboard_rollup_refresh
+from ducha.workbench.dashboard import dashboard_rollup_rebuild, dashboard_rollup_refresh
 
 
 class Command(BaseCommand):

@@ -29,10 +29,10 @@ from django.utils.translation import gettext_lazy, override, pgettext_lazy
 from ducha.common import error_codes
 from ducha.common.errors import DomainError
 from ducha.items import services
-from ducha.items.ledger import LedgerFilter, LedgerRow, ledger_rows
 from ducha.items.models import Confidentiality, Item, Light, SourceType, Urgency
 from ducha.items.services import MAX_DEADLINE_WORKDAYS
 from ducha.orgs.models import Unit, User
+from ducha.workbench.ledger import LedgerFilter, LedgerRow, ledger_rows
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Rows per worksheet in Excel (1,048,576): a larger export goes on in further sheets.

@@ -11,7 +11,11 @@ import pytest
 from django.utils import timezone
 
 from ducha.items import services
-from ducha.items.dashboard import (
+from ducha.items.demo import demo_items_create
+from ducha.items.lifecycle import ItemStatus
+from ducha.items.models import Confidentiality, Item
+from ducha.orgs.models import Role, RoleGrant, User
+from ducha.workbench.dashboard import (
     dashboard_figures,
     dashboard_rollup_for,
     dashboard_rollup_rebuild,
@@ -19,10 +23,7 @@ from ducha.items.dashboard import (
     dashboard_stats,
     rollup_years,
 )
-from ducha.items.demo import demo_items_create
-from ducha.items.lifecycle import ItemStatus
-from ducha.items.models import Confidentiality, DashboardRollup, Item
-from ducha.orgs.models import Role, RoleGrant, User
+from ducha.workbench.models import DashboardRollup
 from tests.clock import moment
 from tests.helpers import item_in
 
