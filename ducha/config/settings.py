@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "ducha.inspections",
     "ducha.workbench",
     "ducha.api",
+    "ducha.config",
 ]
 
 MIDDLEWARE = [
@@ -102,7 +103,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "ducha.reminders.context_processors.inbox",
+                "ducha.workbench.context_processors.inbox",
             ],
         },
     },

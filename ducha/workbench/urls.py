@@ -1,9 +1,13 @@
+"""Every web page (included by ducha/config/urls.py at the site root). Each area's views module lists its own
+URLs; the inspection pages keep their `inspections:` namespace under /inspections/."""
+
 from ducha.workbench.views import calendar as calendar_views
-from ducha.workbench.views import dashboard, ledger, workbench
+from ducha.workbench.views import dashboard, inbox, ledger, workbench
 
 urlpatterns = [
     *workbench.urlpatterns,
     *ledger.urlpatterns,
     *dashboard.urlpatterns,
     *calendar_views.urlpatterns,
+    *inbox.urlpatterns,
 ]

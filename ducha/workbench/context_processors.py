@@ -6,11 +6,11 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from ducha.reminders.selectors import unread_count
+
 
 def inbox(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from ducha.reminders.selectors import unread_count
-
     return {"inbox_unread": lambda: unread_count(user)}  # evaluated only where a template shows it

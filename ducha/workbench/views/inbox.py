@@ -1,5 +1,5 @@
-"""Web pages: the inbox (with channel preferences), the manual 催办 form's endpoint, and the dead-letter list for
-administrators. Thin: selectors read, services write."""
+"""The inbox (with channel preferences), the manual 催办 form's endpoint, and the dead-letter list for
+administrators: web pages over the reminders. Thin: selectors read, services write."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -143,3 +143,15 @@ def dead_letter_retry(request: HttpRequest, delivery_id: int) -> HttpResponse:
     else:
         messages.success(request, _("The delivery was queued again."))
     return redirect("dead-letters")
+
+
+urlpatterns = [
+    path("inbox/", inbox, name="inbox"),
+    path("inbox/<int:message_id>/", inbox_message, name="inbox-message"),
+    path("inbox/<int:message_id>/read/", inbox_read, name="inbox-read"),
+    path("inbox/read-all/", inbox_read_all, name="inbox-read-all"),
+    path("inbox/preferences/", preferences, name="inbox-preferences"),
+    path("items/<int:item_id>/chase/", item_chase, name="item-chase"),
+    path("reminders/dead-letters/", dead_letters, name="dead-letters"),
+    path("reminders/dead-letters/<int:delivery_id>/retry/", dead_letter_retry, name="dead-letter-retry"),
+]

@@ -18,7 +18,7 @@ from ducha.common.database import require_database_ready
 from ducha.reminders.services import sweep
 from ducha.workbench.dashboard import dashboard_rollup_refresh
 
-logger = logging.getLogger("ducha.reminders.scheduler")
+logger = logging.getLogger("ducha.scheduler")
 
 
 class Command(BaseCommand):
