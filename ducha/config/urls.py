@@ -11,7 +11,6 @@ admin.site.index_title = _("Master data")
 
 urlpatterns = [
     path("", include("ducha.workbench.urls")),
-    path("inspections/", include("ducha.inspections.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -1,4 +1,6 @@
-"""Web pages for inspections: thin views over the services (writes) and selectors (reads, scope).
+"""Web pages for inspections: thin views over the services (writes) and selectors (reads, scope). Included by
+ducha/workbench/urls.py under /inspections/; URL names are namespaced: `inspections:list` is the entry point for the
+main navigation.
 
 Every page fetches the inspection through the scoped selector: out of scope — an unannounced visit for its targets
 until it ends — is a 404. Every form posts to one dispatcher per kind of record, which parses the form, calls one
@@ -16,7 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -860,3 +862,32 @@ def burden_page(request: HttpRequest) -> HttpResponse:
             "rules": rules,
         },
     )
+
+
+app_name = "inspections"
+
+urlpatterns = [
+    path("", inspection_list, name="list"),
+    path("new/", inspection_create, name="create"),
+    path("rectifications/", rectification_list, name="rectifications"),
+    path("burden/", burden_page, name="burden"),
+    path("plan/", plan_current, name="plan-current"),
+    path("plan/<int:year>/", plan_page, name="plan"),
+    path("plan/<int:year>/<str:action>/", plan_act, name="plan-act"),
+    path("<int:inspection_id>/", inspection_detail, name="detail"),
+    path("<int:inspection_id>/report/", inspection_report, name="report"),
+    path("<int:inspection_id>/act/<str:action>/", inspection_act, name="act"),
+    path(
+        "<int:inspection_id>/conclusions/<int:conclusion_id>/<str:action>/",
+        conclusion_act,
+        name="conclusion-act",
+    ),
+    path("<int:inspection_id>/reviews/<int:review_id>/<str:action>/", review_act, name="review-act"),
+    path(
+        "<int:inspection_id>/rectifications/<int:rectification_id>/<str:action>/",
+        rectification_act,
+        name="rectification-act",
+    ),
+    path("<int:inspection_id>/results/<int:proposal_id>/decide/", result_act, name="result-act"),
+    path("<int:inspection_id>/evidence/<int:evidence_id>/", evidence_download, name="evidence"),
+]
