@@ -42,7 +42,7 @@ from ducha.items.models import (
 from ducha.orgs.models import Role, Unit, User
 from ducha.reminders.selectors import item_reminder_log, item_timeline
 from ducha.workbench import todo
-from ducha.workbench.forms import (
+from ducha.workbench.forms.items import (
     BLANK_ROWS,
     SOURCE_REFERENCE_HINTS,
     ActionForm,
