@@ -4,10 +4,10 @@ URLs; the inspection pages keep their `inspections:` namespace under /inspection
 from django.urls import include, path
 
 from ducha.workbench.views import calendar as calendar_views
-from ducha.workbench.views import dashboard, inbox, ledger, workbench
+from ducha.workbench.views import dashboard, inbox, items, ledger
 
 urlpatterns = [
-    *workbench.urlpatterns,
+    *items.urlpatterns,
     *ledger.urlpatterns,
     *dashboard.urlpatterns,
     *calendar_views.urlpatterns,

@@ -1,7 +1,7 @@
 """Web forms of the workbench: one per lifecycle action, and the create/edit form of an item.
 
 Forms only parse and check the shape of the input; the rules live in the services, whose DomainError is shown
-next to the form that caused it (see views/workbench.py). Labels reuse the models' verbose names where one fits.
+next to the form that caused it (see views/items/). Labels reuse the models' verbose names where one fits.
 """
 
 from __future__ import annotations
