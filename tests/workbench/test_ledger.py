@@ -23,6 +23,7 @@ from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import Item
 from ducha.orgs.demo import DEMO_PASSWORD
 from ducha.workbench import ledger
+from ducha.workbench.ledger import pages
 from ducha.workbench.models import SavedFilter
 from tests.clock import moment
 from tests.helpers import item_in, make_item
@@ -416,7 +417,7 @@ def test_keyset_paging_covers_every_item_once(world, many, sort, direction, page
 
 
 def test_next_page_links_walk_the_whole_ledger(browser, many, monkeypatch):
-    monkeypatch.setattr(ledger, "PAGE_SIZE", 5)
+    monkeypatch.setattr(pages, "PAGE_SIZE", 5)
     client = browser("office")
     url = "/ledger/?sort=due&dir=asc"
     seen: list[int] = []
@@ -452,7 +453,7 @@ def test_count_is_exact_below_the_bound(browser, items):
 
 
 def test_count_stops_at_the_bound(browser, many, monkeypatch):
-    monkeypatch.setattr(ledger, "COUNT_LIMIT", 5)
+    monkeypatch.setattr(pages, "COUNT_LIMIT", 5)
     response = browser("office").get("/ledger/")
     page = response.context["page"]
     assert page.count == 6 and page.count_is_bounded and page.shown_count == 5
@@ -464,7 +465,7 @@ def item_counts(queries) -> list[str]:
 
 
 def test_the_count_query_is_limited(browser, many, monkeypatch):
-    monkeypatch.setattr(ledger, "PAGE_SIZE", 5)  # more rows than a page: the first page cannot count them
+    monkeypatch.setattr(pages, "PAGE_SIZE", 5)  # more rows than a page: the first page cannot count them
     client = browser("office")
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/ledger/")
@@ -487,7 +488,7 @@ def test_the_page_query_carries_its_count(browser, many):
 
 
 def test_a_keyword_page_leaves_its_count_to_its_own_request(browser, many, monkeypatch):
-    monkeypatch.setattr(ledger, "PAGE_SIZE", 5)
+    monkeypatch.setattr(pages, "PAGE_SIZE", 5)
     client = browser("office")
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/ledger/", {"q": "排序事项"})
@@ -523,7 +524,7 @@ def test_the_count_request_keeps_to_the_users_scope_and_refuses_the_rest(client,
 
 
 def test_a_page_after_the_last_row_counts_on_its_own(browser, many, monkeypatch):
-    monkeypatch.setattr(ledger, "PAGE_SIZE", 5)
+    monkeypatch.setattr(pages, "PAGE_SIZE", 5)
     client = browser("office")
     # an old link's cursor after which no row is left (newest first: nothing was updated before 1990)
     long_ago = datetime.datetime(1990, 1, 1, tzinfo=datetime.UTC)
@@ -536,7 +537,7 @@ def test_a_page_after_the_last_row_counts_on_its_own(browser, many, monkeypatch)
 
 
 def test_a_later_page_counts_every_row(browser, many, monkeypatch):
-    monkeypatch.setattr(ledger, "PAGE_SIZE", 5)
+    monkeypatch.setattr(pages, "PAGE_SIZE", 5)
     client = browser("office")
     first = client.get("/ledger/").context["page"]
     with CaptureQueriesContext(connection) as queries:
