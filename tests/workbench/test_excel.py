@@ -197,7 +197,7 @@ def test_text_is_never_a_formula(browser, world):
 
 
 def test_rows_beyond_excels_sheet_limit_go_on_in_another_sheet(world, monkeypatch):
-    monkeypatch.setattr(excel, "SHEET_MAX_ROWS", 5)  # title + header + 3 rows per sheet
+    monkeypatch.setattr(excel.export, "SHEET_MAX_ROWS", 5)  # title + header + 3 rows per sheet
     for n in range(7):
         make_item(world, title=f"事项{n}")
     output = io.BytesIO()
@@ -725,13 +725,13 @@ def test_missing_file(browser, world):
 
 
 def test_size_limit(browser, world, monkeypatch):
-    monkeypatch.setattr(excel, "IMPORT_MAX_BYTES", 1000)
+    monkeypatch.setattr(excel.importing, "IMPORT_MAX_BYTES", 1000)
     response = upload(browser("office"), workbook_bytes([good_row(world)]))
     assert response.status_code == 400 and f'data-code="{excel.FILE_TOO_LARGE}"' in response.content.decode()
 
 
 def test_row_limit(browser, world, monkeypatch):
-    monkeypatch.setattr(excel, "IMPORT_MAX_ROWS", 3)
+    monkeypatch.setattr(excel.importing, "IMPORT_MAX_ROWS", 3)
     client = browser("office")
     assert upload(client, workbook_bytes([good_row(world)] * 3)).status_code == 303
     response = upload(client, workbook_bytes([good_row(world)] * 4))

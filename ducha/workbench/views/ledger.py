@@ -28,6 +28,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.html import format_html
+from django.utils.http import content_disposition_header
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -274,8 +275,8 @@ def _upload_page(
         {
             "error": error,
             "error_code": error_code,
-            "max_rows": excel.IMPORT_MAX_ROWS,
-            "max_mb": excel.IMPORT_MAX_BYTES // (1024 * 1024),
+            "max_rows": excel.importing.IMPORT_MAX_ROWS,
+            "max_mb": excel.importing.IMPORT_MAX_BYTES // (1024 * 1024),
         },
         status=status,
     )
@@ -352,7 +353,7 @@ def ledger_import(request: HttpRequest) -> HttpResponse:
             error_code=excel.FILE_REQUIRED,
             status=400,
         )
-    if upload.size is None or upload.size > excel.IMPORT_MAX_BYTES:
+    if upload.size is None or upload.size > excel.importing.IMPORT_MAX_BYTES:
         return _upload_page(
             request,
             error=excel.file_error_message(excel.FILE_TOO_LARGE),
@@ -479,8 +480,6 @@ def ledger_import_template(request: HttpRequest) -> HttpResponse:
         excel.import_template(government=government), content_type=excel.XLSX_CONTENT_TYPE
     )
     filename = _("Supervision item import template.xlsx")
-    from django.utils.http import content_disposition_header
-
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
     return response
 
