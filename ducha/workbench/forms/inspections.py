@@ -180,7 +180,9 @@ class ConclusionUpdateForm(forms.Form):
 
 class ObjectionForm(forms.Form):
     reasons = TextField()
-    files = UploadsField()
+    # The page posts the files as "files": a declared field leaves the class (Django's form metaclass collects it),
+    # so it does not hide the form's own `files`, whatever mypy reads here.
+    files = UploadsField()  # type: ignore[assignment]
 
 
 class ReviewersForm(forms.Form):
