@@ -73,8 +73,10 @@ INSTALLED_APPS = [
     "ducha.items",
     "ducha.reminders",
     "ducha.inspections",
+    "ducha.workbench",
     "ducha.api",
     "ducha.devtools",
+    "ducha.config",
 ]
 
 MIDDLEWARE = [
@@ -102,7 +104,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "ducha.reminders.context_processors.inbox",
+                "ducha.workbench.context_processors.inbox",
             ],
         },
     },

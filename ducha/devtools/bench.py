@@ -24,9 +24,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
-from ducha.items.dashboard import dashboard_rollup_rebuild, dashboard_stats, dashboard_unit_choices
 from ducha.items.selectors import items_for_user
 from ducha.orgs.models import User
+from ducha.workbench.dashboard import dashboard_rollup_rebuild, dashboard_stats, dashboard_unit_choices
 
 NEXT_LINK = re.compile(r'href="([^"]*cursor=[^"]*)"')
 

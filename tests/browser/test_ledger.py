@@ -9,9 +9,9 @@ import io
 import openpyxl
 from django.utils import timezone
 
-from ducha.items import excel
 from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import Item, SourceType
+from ducha.workbench import excel
 from tests.helpers import item_in, make_item
 
 
@@ -85,10 +85,10 @@ def test_filter_the_ledger(page_for, screenshot, world):
 
 
 def test_a_keyword_search_shows_its_rows_then_its_count(page_for, screenshot, world, monkeypatch):
-    from ducha.items import ledger
+    from ducha.workbench.ledger import pages
 
     lit_items(world)  # three items, each with "的" in its title
-    monkeypatch.setattr(ledger, "PAGE_SIZE", 1)  # more matches than a page: the count comes after the rows
+    monkeypatch.setattr(pages, "PAGE_SIZE", 1)  # more matches than a page: the count comes after the rows
     page = page_for("office")
     page.goto("/ledger/?q=的")
     assert len(listed_ids(page)) == 1

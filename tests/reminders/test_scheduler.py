@@ -7,8 +7,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from ducha.items.models import DashboardRollup
 from ducha.reminders.models import ReminderRun
+from ducha.workbench.models import DashboardRollup
 
 # The scheduler closes its database connections between rounds, as a long-running process must: the tests run
 # outside a wrapping transaction.

@@ -1,1 +1,0 @@
-"""Web pages over the items services and selectors: thin views, one module per area of the workbench."""

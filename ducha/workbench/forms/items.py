@@ -1,0 +1,378 @@
+"""Web forms of the workbench: one per lifecycle action, and the create/edit form of an item.
+
+Forms only parse and check the shape of the input; the rules live in the services, whose DomainError is shown
+next to the form that caused it (see views/items/). Labels reuse the models' verbose names where one fits.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ducha.items.models import (
+    ApprovalBasis,
+    Confidentiality,
+    DeadlineBasis,
+    ExtensionRequest,
+    Item,
+    ProgressCycle,
+    Review,
+    SourceType,
+    Urgency,
+)
+from ducha.orgs.models import Unit, UnitKind
+from ducha.orgs.selectors import delegation_targets
+
+Choices = list[tuple[Any, Any]]
+
+
+def _label(model: Any, name: str) -> Any:
+    return getattr(model._meta.get_field(name), "verbose_name", name)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def _text(label: Any, *, required: bool = True, rows: int = 3, **kwargs: Any) -> forms.CharField:
+    return forms.CharField(
+        label=label, required=required, widget=forms.Textarea(attrs={"rows": rows}), strip=True, **kwargs
+    )
+
+
+# --- units ----------------------------------------------------------------------------------------------------
+
+_KIND_ORDER: dict[str, int] = {
+    UnitKind.SUPERVISION_OFFICE.value: 0,
+    UnitKind.GENERAL_OFFICE.value: 1,
+    UnitKind.DEPARTMENT.value: 2,
+    UnitKind.GOVERNMENT.value: 3,
+    UnitKind.OTHER.value: 4,
+}
+
+
+def grouped_unit_choices(units: list[Unit]) -> Choices:
+    """Units as <optgroup>s by parent unit, parents in tree order; inside a group offices first, then
+    departments, then governments (townships), each in their sort order."""
+    groups: dict[int | None, list[Unit]] = defaultdict(list)
+    parents: dict[int | None, Unit | None] = {}
+    for unit in units:
+        groups[unit.parent_id].append(unit)
+        parents[unit.parent_id] = unit.parent
+
+    def parent_path(pk: int | None) -> str:
+        parent = parents[pk]
+        return parent.path if parent is not None else ""
+
+    ordered = sorted(groups, key=parent_path)
+    choices: Choices = []
+    for parent_id in ordered:
+        members = sorted(groups[parent_id], key=lambda u: (_KIND_ORDER.get(u.kind, 9), u.sort_order, u.name))
+        parent = parents[parent_id]
+        choices.append((parent.name if parent else "—", [(u.pk, u.name) for u in members]))
+    return choices
+
+
+def government_units(government: Unit) -> list[Unit]:
+    """Units that may be given an item of `government`: every active unit under it (not the government itself)."""
+    return list(
+        Unit.objects.filter(is_active=True, path__startswith=government.path)
+        .exclude(pk=government.pk)
+        .select_related("parent")
+    )
+
+
+def delegate_targets(own: Unit, government: Unit) -> list[Unit]:
+    """The delegate form's choices: exactly the units item_delegate accepts."""
+    return list(delegation_targets(own, government).select_related("parent"))
+
+
+# --- lifecycle actions -----------------------------------------------------------------------------------------
+
+
+class ActionForm(forms.Form):
+    """Base of the action forms: bound with the action name as prefix, so every id on the item page is unique."""
+
+    def __init__(self, *args: Any, item: Item | None = None, **kwargs: Any) -> None:
+        self.item = item
+        super().__init__(*args, **kwargs)
+
+
+class EmptyForm(ActionForm):
+    pass
+
+
+class CommentForm(ActionForm):
+    comment = _text(_("comment"), required=False, rows=2, max_length=2000)
+
+
+class ReasonForm(ActionForm):
+    reason = _text(_("reason"), max_length=2000)
+
+
+class AssignForm(ActionForm):
+    deadline_workdays = forms.IntegerField(
+        label=_("working days"),
+        required=False,
+        min_value=1,
+        max_value=365,
+        help_text=_("Leave both empty to use the deadline set when the item was created."),
+    )
+    due_date = forms.DateField(label=_("due date"), required=False, widget=DateInput())
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("deadline_workdays") and data.get("due_date"):
+            self.add_error("due_date", _("Give either a due date or a number of working days, not both."))
+        return data
+
+
+class ProgressForm(ActionForm):
+    text = _text(_("text"), rows=4, max_length=5000)
+    is_final = forms.BooleanField(label=_("final for this unit"), required=False)
+
+    def __init__(self, *args: Any, may_be_final: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not may_be_final:
+            del self.fields["is_final"]
+
+
+class ReportForm(ActionForm):
+    text = _text(_("text"), rows=5, max_length=10000)
+
+
+class ReviewForm(ActionForm):
+    task_completed = forms.BooleanField(label=_label(Review, "task_completed"), required=False)
+    problem_solved = forms.BooleanField(label=_label(Review, "problem_solved"), required=False)
+    conclusion_appropriate = forms.BooleanField(
+        label=_label(Review, "conclusion_appropriate"), required=False
+    )
+    lawful_compliant = forms.BooleanField(label=_label(Review, "lawful_compliant"), required=False)
+    opinion = _text(_label(Review, "opinion"), max_length=5000)
+    decision = forms.ChoiceField(
+        label=_label(Review, "decision"), choices=Review.Decision.choices, widget=forms.RadioSelect
+    )
+
+    CHECKS = ("task_completed", "problem_solved", "conclusion_appropriate", "lawful_compliant")
+
+
+class ExtensionRequestForm(ActionForm):
+    reason = _text(_("reason"), max_length=2000)
+    proposed_due_date = forms.DateField(
+        label=_label(ExtensionRequest, "proposed_due_date"), widget=DateInput()
+    )
+
+
+class ExtensionDecideForm(ActionForm):
+    GRANT, REFUSE = "grant", "refuse"
+    decision = forms.ChoiceField(
+        label=_("decision"),
+        choices=[(GRANT, _("granted")), (REFUSE, _("refused"))],
+        widget=forms.RadioSelect,
+    )
+    comment = _text(_label(ExtensionRequest, "decision_comment"), required=False, rows=2, max_length=2000)
+    due_date = forms.DateField(
+        label=_label(ExtensionRequest, "granted_due_date"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Leave empty to grant the proposed date."),
+    )
+
+
+class DelegateForm(ActionForm):
+    unit = forms.TypedChoiceField(label=_("unit"), coerce=int)
+    title = forms.CharField(label=_("title"), required=False, max_length=200)
+    content = _text(_("content"), required=False, rows=3)
+    deadline_workdays = forms.IntegerField(
+        label=_("working days"), required=False, min_value=1, max_value=365
+    )
+    due_date = forms.DateField(
+        label=_("due date"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Leave both empty to keep the parent item's due date."),
+    )
+
+    def __init__(self, *args: Any, targets: list[Unit] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        unit_field = self.fields["unit"]
+        assert isinstance(unit_field, forms.TypedChoiceField)
+        unit_field.choices = [("", "—"), *grouped_unit_choices(targets or [])]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("deadline_workdays") and data.get("due_date"):
+            self.add_error("due_date", _("Give either a due date or a number of working days, not both."))
+        return data
+
+
+class DisputeEscalateForm(ActionForm):
+    description = _text(_("description"), max_length=5000)
+
+
+class DisputeCoordinateForm(ActionForm):
+    coordination = _text(_("coordination"), max_length=5000)
+
+
+class DisputeRuleForm(ActionForm):
+    ruling = _text(_("ruling"), max_length=5000)
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("file"))
+
+
+# --- create and edit -------------------------------------------------------------------------------------------
+
+# What the "source reference" should say, by source type (shown next to the field).
+SOURCE_REFERENCE_HINTS: dict[str, Any] = {
+    SourceType.LEADER_INSTRUCTION: _("Leader's name and the text of the instruction"),
+    SourceType.MEETING_DECISION: _("Name and date of the meeting"),
+    SourceType.WORK_REPORT_TASK: _("Year of the work report and the task as written"),
+    SourceType.POLICY_DOCUMENT: _("Document title and number"),
+    SourceType.NPC_SUGGESTION: _("Number of the suggestion"),
+    SourceType.CPPCC_PROPOSAL: _("Number of the proposal"),
+    SourceType.PUBLIC_REPORT: _("Channel and reference of the report (hotline, letter, website)"),
+    SourceType.LEADER_ASSIGNMENT: _("Leader's name and what was assigned"),
+    SourceType.INSPECTION_TOUR: _("Leader, place and date of the tour"),
+    SourceType.LIVELIHOOD_PROJECT: _("Year and number of the livelihood project"),
+    SourceType.OTHER: _("Where the matter comes from"),
+}
+
+
+class ItemForm(forms.Form):
+    title = forms.CharField(label=_label(Item, "title"), max_length=200)
+    source_type = forms.ChoiceField(
+        label=_label(Item, "source_type"), choices=[("", "—"), *SourceType.choices]
+    )
+    source_reference = forms.CharField(label=_label(Item, "source_reference"), max_length=500, required=False)
+    source_date = forms.DateField(label=_label(Item, "source_date"), required=False, widget=DateInput())
+    approval_basis = forms.ChoiceField(
+        label=_label(Item, "approval_basis"),
+        choices=ApprovalBasis.choices,
+        initial=ApprovalBasis.OFFICE_PROPOSAL,
+    )
+    content = _text(_label(Item, "content"), required=False, rows=5)
+    requirements = _text(_label(Item, "requirements"), required=False, rows=3)
+    lead_unit = forms.TypedChoiceField(label=_("lead unit"), coerce=int)
+    urgency = forms.ChoiceField(
+        label=_label(Item, "urgency"),
+        choices=Urgency.choices,
+        initial=Urgency.NORMAL,
+        widget=forms.RadioSelect,
+    )
+    confidentiality = forms.ChoiceField(
+        label=_label(Item, "confidentiality"),
+        choices=Confidentiality.choices,
+        initial=Confidentiality.INTERNAL,
+        widget=forms.RadioSelect,
+    )
+    progress_cycle = forms.ChoiceField(
+        label=_label(Item, "progress_cycle"), choices=ProgressCycle.choices, required=False
+    )
+    deadline_basis = forms.ChoiceField(
+        label=_label(Item, "deadline_basis"),
+        choices=DeadlineBasis.choices,
+        initial=DeadlineBasis.WORKDAYS,
+        widget=forms.RadioSelect,
+    )
+    deadline_workdays = forms.IntegerField(
+        label=_label(Item, "deadline_workdays"),
+        required=False,
+        min_value=1,
+        max_value=365,
+        help_text=_(
+            "Empty: the default for the source and urgency (15 working days unless a rule says else)."
+        ),
+    )
+    due_date = forms.DateField(label=_label(Item, "due_date"), required=False, widget=DateInput())
+
+    def __init__(self, *args: Any, unit_choices: Choices, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        lead = self.fields["lead_unit"]
+        assert isinstance(lead, forms.TypedChoiceField)
+        lead.choices = [("", "—"), *unit_choices]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("deadline_basis") == DeadlineBasis.DATE:
+            data["deadline_workdays"] = None
+            if not data.get("due_date") and "due_date" not in self.errors:
+                self.add_error("due_date", forms.Field.default_error_messages["required"])
+        else:
+            data["due_date"] = None
+        return data
+
+    @property
+    def source_hint(self) -> Any:
+        value = self["source_type"].value()
+        return SOURCE_REFERENCE_HINTS.get(value or "", "")
+
+
+class CoUnitForm(forms.Form):
+    unit = forms.TypedChoiceField(label=_("co-unit"), coerce=int, required=False, empty_value=None)
+    share = forms.IntegerField(label=_("share (%)"), required=False, min_value=0, max_value=100)
+    share_note = forms.CharField(label=_("share of the work"), required=False, max_length=300)
+
+    def __init__(self, *args: Any, unit_choices: Choices, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        unit_field = self.fields["unit"]
+        assert isinstance(unit_field, forms.TypedChoiceField)
+        unit_field.choices = [("", "—"), *unit_choices]
+
+
+class MilestoneForm(forms.Form):
+    title = forms.CharField(label=_("title"), required=False, max_length=200)
+    due_date = forms.DateField(label=_("date"), required=False, widget=DateInput())
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("title") and not data.get("due_date") and "due_date" not in self.errors:
+            self.add_error("due_date", forms.Field.default_error_messages["required"])
+        if data.get("due_date") and not data.get("title"):
+            self.add_error("title", forms.Field.default_error_messages["required"])
+        return data
+
+
+CoUnitFormSet = forms.formset_factory(CoUnitForm, extra=0, max_num=50, absolute_max=60)
+MilestoneFormSet = forms.formset_factory(MilestoneForm, extra=0, max_num=50, absolute_max=60)
+
+BLANK_ROWS = 3
+
+
+def item_initial(item: Item) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The edit form's initial values from a stored item: the fields, the co-units, the milestones."""
+    assignments = list(item.assignments.all())
+    lead = next((a.unit_id for a in assignments if a.is_lead), None)
+    fields = {
+        name: getattr(item, name)
+        for name in (
+            "title",
+            "source_type",
+            "source_reference",
+            "source_date",
+            "approval_basis",
+            "content",
+            "requirements",
+            "urgency",
+            "confidentiality",
+            "progress_cycle",
+            "deadline_basis",
+            "deadline_workdays",
+            "due_date",
+        )
+    }
+    fields["lead_unit"] = lead
+    co_units = [
+        {"unit": a.unit_id, "share": a.share, "share_note": a.share_note}
+        for a in assignments
+        if not a.is_lead
+    ]
+    milestones = [{"title": m.title, "due_date": m.due_date} for m in item.milestones.all()]
+    return fields, co_units, milestones

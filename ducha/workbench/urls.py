@@ -1,0 +1,16 @@
+"""Every web page (included by ducha/config/urls.py at the site root). Each area's views module lists its own
+URLs; the inspection pages keep their `inspections:` namespace under /inspections/."""
+
+from django.urls import include, path
+
+from ducha.workbench.views import calendar as calendar_views
+from ducha.workbench.views import dashboard, inbox, items, ledger
+
+urlpatterns = [
+    *items.urlpatterns,
+    *ledger.urlpatterns,
+    *dashboard.urlpatterns,
+    *calendar_views.urlpatterns,
+    *inbox.urlpatterns,
+    path("inspections/", include("ducha.workbench.views.inspections")),
+]

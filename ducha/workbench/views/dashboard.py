@@ -1,0 +1,114 @@
+"""驾驶舱 (dashboard): counts, rates and trends with charts, and the same figures as tables.
+
+Thin: `ducha.workbench.dashboard` counts (scoped, in the database); this view parses the filters, hands the
+figures to the template as tables and to `static/ducha/dashboard.js` as JSON, which draws them with ECharts served
+by the app (`vendor/echarts/echarts.min.js`, installed from npm). Without that file the tables and a notice
+remain.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from django.utils.dates import MONTHS
+from django.utils.translation import gettext as _
+
+from ducha.items.selectors import load_unit
+from ducha.orgs.models import Role, User
+from ducha.workbench.dashboard import (
+    YEAR_MIN,
+    dashboard_figures,
+    dashboard_unit_choices,
+    dashboard_unit_for,
+)
+
+ECHARTS = "vendor/echarts/echarts.min.js"
+YEARS_SHOWN = 6
+
+
+def echarts_available() -> bool:
+    return finders.find(ECHARTS) is not None
+
+
+def _int(value: str | None) -> int | None:
+    text = (value or "").strip()
+    if not text.isdigit() or len(text) > 18:
+        return None
+    return int(text)
+
+
+def chart_text() -> dict[str, Any]:
+    """Every word the charts show, translated here so that dashboard.js holds no user-facing text."""
+    return {
+        "months": [str(MONTHS[month]) for month in range(1, 13)],
+        "items": _("Items"),
+        "assigned": _("Assigned"),
+        "completed": _("Completed"),
+        "on_time": _("Completed on time"),
+        "on_time_rate": _("On-time rate (%)"),
+        "no_data": _("No data"),
+        "sign": {
+            "in_time": _("Signed within one working day"),
+            "late": _("Signed late or not yet signed after the day"),
+            "pending": _("Not yet due"),
+        },
+    }
+
+
+def _scope_name(user: User, choices: list[Any], unit_id: int | None) -> str:
+    chosen = next((unit.name for unit in choices if unit.pk == unit_id), "")
+    if chosen or user.unit is None:
+        return chosen
+    government = user.unit.government
+    if user.has_role(Role.OFFICE, Role.LEADER) and government is not None:
+        return government.name
+    return user.unit.name
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    load_unit(user)
+    today = timezone.localdate()
+    year = _int(request.GET.get("year"))
+    if year is None or not YEAR_MIN <= year <= today.year + 1:
+        year = today.year
+    choices = dashboard_unit_choices(user)
+    requested_unit = _int(request.GET.get("unit"))
+    unit_id = dashboard_unit_for(
+        user, requested_unit if requested_unit in {unit.pk for unit in choices} else None
+    )
+    figures = dashboard_figures(user, year=year, unit_id=unit_id, today=today)
+    stats = figures.stats
+    chooses_unit = user.has_role(Role.OFFICE, Role.LEADER)
+    years = sorted(
+        {year, *range(today.year, max(YEAR_MIN, today.year - YEARS_SHOWN + 1) - 1, -1)}, reverse=True
+    )
+    return render(
+        request,
+        "dashboard/index.html",
+        {
+            "stats": stats,
+            "data": {"stats": stats, "text": chart_text()},
+            "computed_at": figures.computed_at,
+            "counted_ahead": figures.counted_ahead,
+            "year": year,
+            "years": years,
+            "unit_id": unit_id,
+            "unit_choices": choices if chooses_unit else [],
+            "scope_name": _scope_name(user, choices, unit_id),
+            "charts_available": echarts_available(),
+            "echarts_path": ECHARTS,
+        },
+    )
+
+
+urlpatterns = [
+    path("dashboard/", dashboard, name="dashboard"),
+]
