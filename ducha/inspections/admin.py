@@ -1,13 +1,15 @@
 """Admin: the governments' inspection rules are master data and edited here; inspections themselves are read-only
-here (changes go through the services), and unannounced visits that have not ended never show."""
+here (changes go through the services), and unannounced visits that have not ended never show. Rule changes are
+audited (AuditedAdmin)."""
 
 from django.contrib import admin
 
+from ducha.audit.admin import AuditedAdmin
 from ducha.inspections.models import Designation, Inspection, InspectionRules
 
 
 @admin.register(InspectionRules)
-class InspectionRulesAdmin(admin.ModelAdmin):
+class InspectionRulesAdmin(AuditedAdmin):
     list_display = [
         "government",
         "overlap_rule",

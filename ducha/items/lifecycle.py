@@ -18,9 +18,8 @@ report, extension, dispute and open children through small queries of their own.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -28,44 +27,22 @@ from ducha.audit.models import EventType as E
 from ducha.common import error_codes as codes
 from ducha.common.errors import DomainError, InvalidState, NotPermitted
 from ducha.common.lifecycle import Outcome, Transition, transition_refusal
-from ducha.orgs.models import UNIT_ROLES, Role
-
-if TYPE_CHECKING:
-    from ducha.items.models import Assignment, Item
-    from ducha.orgs.models import User
-
-
-class ItemStatus(models.TextChoices):
-    DRAFT = "draft", _("draft")
-    PENDING_APPROVAL = "pending_approval", _("pending approval")
-    REGISTERED = "registered", _("registered")
-    REJECTED = "rejected", _("rejected")
-    ASSIGNED = "assigned", _("assigned")
-    IN_PROGRESS = "in_progress", _("in progress")
-    UNDER_REVIEW = "under_review", _("under review")
-    ACCEPTED = "accepted", _("accepted")
-    CLOSED = "closed", _("closed")
-    ARCHIVED = "archived", _("archived")
-    CANCELLED = "cancelled", _("withdrawn")
-
-    @classmethod
-    def running(cls) -> frozenset[str]:
-        """Statuses in which the deadline runs and the light shows."""
-        return frozenset({cls.ASSIGNED, cls.IN_PROGRESS})
-
-    @classmethod
-    def finished(cls) -> frozenset[str]:
-        """Statuses in which the units' work is done (a parent may report complete)."""
-        return frozenset({cls.ACCEPTED, cls.CLOSED, cls.ARCHIVED, cls.CANCELLED, cls.REJECTED})
-
-    @classmethod
-    def visible_to_units(cls) -> frozenset[str]:
-        return frozenset(set(cls.values) - {cls.DRAFT, cls.PENDING_APPROVAL, cls.REGISTERED, cls.REJECTED})
-
+from ducha.items.models import (
+    Assignment,
+    AssignmentRole,
+    DisputeStatus,
+    ExtensionStatus,
+    Item,
+    ReportKind,
+    ReportStatus,
+)
+from ducha.items.statuses import ItemStatus
+from ducha.orgs.models import UNIT_ROLES, Role, User
+from ducha.orgs.selectors import delegation_targets
 
 S = ItemStatus
 
-Check = Callable[["Item", "User"], str | None]
+Check = Callable[[Item, User], str | None]
 
 
 # --- who ------------------------------------------------------------------------------------------------------
@@ -182,15 +159,11 @@ def _delegate_guard(item: Item, user: User) -> str | None:
     """Signed for, and there is a unit below the user's to pass the work to (a township usually has none)."""
     if code := _signed_guard(item, user):
         return code
-    from ducha.orgs.selectors import delegation_targets
-
     assert user.unit is not None
     return None if delegation_targets(user.unit, item.government).exists() else codes.DELEGATE_TARGET_INVALID
 
 
 def pending_completion_report(item: Item) -> Any:
-    from ducha.items.models import ReportKind, ReportStatus
-
     return (
         item.reports.filter(kind=ReportKind.COMPLETION, status=ReportStatus.PENDING_HEAD)
         .select_related("author")
@@ -232,8 +205,6 @@ def _cancel_requested_guard(item: Item, user: User) -> str | None:
 
 
 def open_extension(item: Item) -> Any:
-    from ducha.items.models import ExtensionStatus
-
     return item.extensions.filter(status__in=[ExtensionStatus.PENDING, ExtensionStatus.ENDORSED]).first()
 
 
@@ -248,8 +219,6 @@ def _extension_request_guard(item: Item, user: User) -> str | None:
 
 
 def _extension_decide_guard(item: Item, user: User) -> str | None:
-    from ducha.items.models import ExtensionStatus
-
     extension = open_extension(item)
     if extension is None:
         return codes.EXTENSION_NOT_PENDING
@@ -266,14 +235,10 @@ def _extension_decide_guard(item: Item, user: User) -> str | None:
 
 
 def unresolved_dispute(item: Item) -> Any:
-    from ducha.items.models import DisputeStatus
-
     return item.disputes.exclude(status=DisputeStatus.RULED).first()
 
 
 def _dispute_escalate_guard(item: Item, user: User) -> str | None:
-    from ducha.items.models import AssignmentRole
-
     if code := _signed_guard(item, user):
         return code
     if not any(assignment.role == AssignmentRole.CO for assignment in item.assignments.all()):
@@ -284,15 +249,11 @@ def _dispute_escalate_guard(item: Item, user: User) -> str | None:
 
 
 def _dispute_coordinate_guard(item: Item, user: User) -> str | None:
-    from ducha.items.models import DisputeStatus
-
     dispute = unresolved_dispute(item)
     return None if dispute is not None and dispute.status == DisputeStatus.OPEN else codes.DISPUTE_NOT_OPEN
 
 
 def _dispute_rule_guard(item: Item, user: User) -> str | None:
-    from ducha.items.models import DisputeStatus
-
     dispute = unresolved_dispute(item)
     if dispute is None:
         return codes.DISPUTE_NOT_OPEN

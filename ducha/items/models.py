@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ducha.common.models import BaseModel
-from ducha.items.lifecycle import ItemStatus
+from ducha.items.statuses import ItemStatus
 
 
 class SourceType(models.TextChoices):

@@ -18,12 +18,14 @@ from django.utils.translation import ngettext, override
 from ducha.audit.models import Event, EventType
 from ducha.common.errors import NotFound
 from ducha.inspections import selectors as inspection_selectors
-from ducha.inspections.models import Inspection
+from ducha.inspections.models import Inspection, Rectification
 from ducha.items import selectors as item_selectors
 from ducha.items.models import Confidentiality, Item
 from ducha.orgs.models import User
+from ducha.reminders import channels
 from ducha.reminders.models import (
     Channel,
+    ChannelPreference,
     Delivery,
     DeliveryStatus,
     MandatoryChannel,
@@ -198,8 +200,6 @@ def with_lines(messages: list[Message], *, limit: int | None = None) -> list[Mes
 
 def message_text(message: Message) -> str:
     """The message as plain text (its lines, how many more, where to act) — what an e-mail carries."""
-    from ducha.reminders import channels
-
     if not hasattr(message, "lines"):
         with_lines([message])
     outgoing = channels.Outgoing(
@@ -221,8 +221,6 @@ def reminder_timeline(*, item: Item | None = None, inspection_id: int | None = N
         queryset = Reminder.objects.filter(item=item)
         event_type, subject_type, subject_id = EventType.ITEM_REMINDED, "item", item.pk
     elif inspection_id is not None:
-        from ducha.inspections.models import Rectification
-
         rectifications = Rectification.objects.filter(inspection_id=inspection_id).values("pk")
         queryset = Reminder.objects.filter(rectification_id__in=rectifications)
         event_type, subject_type, subject_id = EventType.RECTIFICATION_REMINDED, "inspection", inspection_id
@@ -327,9 +325,21 @@ def mandatory_channels() -> list[tuple[str, str]]:
     return sorted(MandatoryChannel.objects.values_list("kind", "channel"))
 
 
-def channel_preferences(user: User) -> dict[str, Any]:
-    from ducha.reminders.services import channels_for
+def channels_for(users: Iterable[int]) -> dict[int, set[str]]:
+    """The external channels each user has switched on (the inbox is always on)."""
+    defaults = {c for c in settings.DUCHA_NOTIFY_DEFAULT_CHANNELS if c in Channel.external()}
+    ids = list(users)
+    chosen: dict[int, set[str]] = {user: set(defaults) for user in ids}
+    for user, channel, enabled in ChannelPreference.objects.filter(user_id__in=ids).values_list(
+        "user_id", "channel", "is_enabled"
+    ):
+        if channel not in Channel.external():
+            continue
+        (chosen[user].add if enabled else chosen[user].discard)(channel)
+    return chosen
 
+
+def channel_preferences(user: User) -> dict[str, Any]:
     chosen = channels_for([user.pk])[user.pk]
     return {
         "channels": {name: name in chosen for name in Channel.external()},

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ducha.audit.models import Event, EventType
+from ducha.inspections.models import InspectionRules
 from ducha.items.models import DeadlineRule
 from ducha.orgs.models import ApiToken, RoleGrant, Unit, User
 from ducha.orgs.services import token_issue
@@ -195,3 +196,21 @@ def test_deactivating_a_token_is_audited_and_the_digest_never_copied(admin_site,
     assert token.digest not in str(
         Event.objects.filter(subject_type="orgs.apitoken").values_list("old", "new")
     )
+
+
+def test_an_inspection_rule_changed_in_the_admin_is_audited(admin_site, world):
+    rules = InspectionRules.objects.create(government=world.county, cap_inspections=12)
+    data = {
+        field.name: field.value_from_object(rules)
+        for field in InspectionRules._meta.concrete_fields
+        if field.editable and not field.primary_key and field.name not in ("created_at", "updated_at")
+    }
+    data = {name: ("" if value is None else value) for name, value in data.items()}
+    data["government"] = world.county.pk
+    data["cap_inspections"] = 8
+
+    response = admin_site.post(reverse("admin:inspections_inspectionrules_change", args=[rules.pk]), data)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    [event] = events(EventType.ADMIN_CHANGED, "inspections.inspectionrules", rules.pk)
+    assert (event.old, event.new) == ({"cap_inspections": 12}, {"cap_inspections": 8})

@@ -23,6 +23,7 @@ in one stored column, so each rule step becomes one range condition (see timing.
 at once (the inbox shows them), while their external deliveries wait for the window too.
 """
 
+from ducha.reminders.selectors import channels_for  # a read, kept here for callers
 from ducha.reminders.services.base import (
     DISPATCH_BATCH,
     RECTIFICATION,
@@ -37,7 +38,6 @@ from ducha.reminders.services.base import (
 )
 from ducha.reminders.services.deliveries import (
     backoff,
-    channels_for,
     deliveries_dispatch,
     deliveries_enqueue,
     delivery_attempt,

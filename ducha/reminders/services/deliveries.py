@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
@@ -20,7 +19,6 @@ from ducha.orgs.models import Role, User
 from ducha.reminders import channels, timing
 from ducha.reminders.models import (
     Channel,
-    ChannelPreference,
     Delivery,
     DeliveryAttempt,
     DeliveryStatus,
@@ -29,23 +27,10 @@ from ducha.reminders.models import (
     ReminderRun,
     WebhookEndpoint,
 )
+from ducha.reminders.selectors import channels_for, message_lines
 from ducha.reminders.services.base import DISPATCH_BATCH, REQUEUE_AFTER, SENDING_LEASE, logger
 
 # --- deliveries ---------------------------------------------------------------------------------------------------
-
-
-def channels_for(users: Iterable[int]) -> dict[int, set[str]]:
-    """The external channels each user has switched on (the inbox is always on)."""
-    defaults = {c for c in settings.DUCHA_NOTIFY_DEFAULT_CHANNELS if c in Channel.external()}
-    ids = list(users)
-    chosen: dict[int, set[str]] = {user: set(defaults) for user in ids}
-    for user, channel, enabled in ChannelPreference.objects.filter(user_id__in=ids).values_list(
-        "user_id", "channel", "is_enabled"
-    ):
-        if channel not in Channel.external():
-            continue
-        (chosen[user].add if enabled else chosen[user].discard)(channel)
-    return chosen
 
 
 def _webhook_targets() -> tuple[dict[int, WebhookEndpoint], WebhookEndpoint | None]:
@@ -116,6 +101,7 @@ def _backend_defers() -> bool:
 def deliveries_enqueue(delivery_ids: list[int]) -> int:
     """Queue a send task for each delivery: those due now at once, later ones deferred where the task backend
     can defer (else the sweep's dispatch queues them when they are due). Returns how many were queued."""
+    # The one import that must wait: the task module imports these services to run them.
     from ducha.reminders.tasks import deliver
 
     if not delivery_ids:
@@ -169,8 +155,6 @@ def _outgoing(delivery: Delivery) -> channels.Outgoing:
         endpoint = WebhookEndpoint.objects.filter(url=delivery.target).first()
         if endpoint is not None:
             style, use_markdown = endpoint.style, endpoint.use_markdown
-    from ducha.reminders.selectors import message_lines
-
     return channels.Outgoing(
         subject=message.subject,
         lines=message_lines([message], limit=channels.WEBHOOK_MAX_LINES).get(message.pk, []),

@@ -17,7 +17,7 @@ from ducha.reminders.models import (
     Message,
     ReminderKind,
 )
-from ducha.reminders.services.deliveries import channels_for
+from ducha.reminders.selectors import channels_for
 
 # --- the inbox and preferences --------------------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from ducha.reminders.models import (
     ReminderKind,
     ReminderRun,
 )
+from ducha.reminders.selectors import message_lines
 from ducha.reminders.services.base import RunSummary, _test_pause
 from ducha.reminders.services.deliveries import _deliveries_create, deliveries_enqueue
 
@@ -63,8 +64,6 @@ def _subject(kind_counts: dict[str, int]) -> str:
 
 def _subjects_for_single_lines(run: ReminderRun) -> None:
     """A message about one item names it in the subject (its number, or its title unless it is secret)."""
-    from ducha.reminders.selectors import message_lines
-
     single = list(Message.objects.filter(run=run, line_count=1))
     if not single:
         return
