@@ -11,6 +11,7 @@ that names nothing known filters nothing.
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 from django import forms
@@ -53,6 +54,20 @@ class RectificationListForm(forms.Form):
     """The rectification list's light: red, yellow or green; "" for every rectification."""
 
     light = KnownChoiceField(choices=LIGHTS)
+
+
+_ANCHOR = re.compile(r"^[a-z0-9-]{1,40}$")
+
+
+class AnchorForm(forms.Form):
+    """Where on the detail page to come back to after an action (a form says which section it belongs to): "#" and
+    the section, or "" when it names none (a few lowercase letters, digits and hyphens)."""
+
+    anchor = RawTextField()
+
+    def clean_anchor(self) -> str:
+        value: str = self.cleaned_data["anchor"]
+        return f"#{value}" if _ANCHOR.match(value) else ""
 
 
 class BurdenPeriodForm(forms.Form):
