@@ -21,7 +21,7 @@ from ducha.devtools.demo import DEMO_PASSWORD
 from ducha.items import services
 from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import Item
-from ducha.workbench.views.calendar import Arrangement, parse_day_lines
+from ducha.workbench.forms.calendar import Arrangement, parse_day_lines
 from ducha.workcalendar import rules
 from ducha.workcalendar import services as workdays
 from ducha.workcalendar.models import CalendarYear

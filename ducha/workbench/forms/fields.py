@@ -4,11 +4,16 @@ required, a choice, a range — to the service, so that its error code and messa
 
 A value that cannot be read at all (a number that is not one, a date that is not ISO 8601) is a field error;
 `invalid_input` turns a form's field errors into the ValidationFailed a service would raise.
+
+The second family never refuses: it reads what a page's address carries (a cursor, a filter, a year) or what the
+view itself compares (a token, a digest), and reads a value it cannot use as none at all, as those pages always
+did — an address edited by hand shows the page unfiltered rather than an error.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -112,19 +117,20 @@ class IsoDateTimeField(forms.DateTimeField):
 
 
 class _Flag(forms.CheckboxInput):
-    def __init__(self, true_values: tuple[str, ...]) -> None:
+    def __init__(self, true_values: tuple[str, ...] | None) -> None:
         super().__init__()
         self.true_values = true_values
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> bool:
-        return data.get(name) in self.true_values
+        value = data.get(name)
+        return bool(value) if self.true_values is None else value in self.true_values
 
 
 class FlagField(forms.BooleanField):
-    """A checkbox, or a yes/no button: true when the value sent is one of `true_values`, false otherwise (absent
-    included)."""
+    """A checkbox, or a yes/no button: true when the value sent is one of `true_values` (with None: any value that
+    is not blank), false otherwise (absent included)."""
 
-    def __init__(self, *, true_values: tuple[str, ...] = TRUE_VALUES, **kwargs: Any) -> None:
+    def __init__(self, *, true_values: tuple[str, ...] | None = TRUE_VALUES, **kwargs: Any) -> None:
         super().__init__(required=False, widget=_Flag(true_values), **kwargs)
 
 
@@ -151,3 +157,96 @@ class UploadsField(forms.Field):
 
     def to_python(self, value: Any) -> list[Any]:
         return list(value or ())
+
+
+# --- values read as the pages always read them: never refused ------------------------------------------------------
+
+
+class RawTextField(forms.Field):
+    """A text exactly as sent, "" when absent: a token, a digest or a query string the view compares itself, or a
+    text the service normalises."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value: Any) -> str:
+        return value if isinstance(value, str) else ""
+
+
+def read_number(value: Any) -> int | None:
+    """A whole number as Python reads one (spaces around it, a sign), or None when blank or unreadable."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def read_digits(value: Any) -> int | None:
+    """A whole number written in digits only, at most 18 of them (no sign, no space), or None."""
+    if not isinstance(value, str) or not value.isdigit() or len(value) > 18:
+        return None
+    try:
+        return int(value)
+    except ValueError:  # digits that are not decimal ones ("²")
+        return None
+
+
+class QueryNumberField(forms.Field):
+    """A whole number as read_number reads it: None when absent, blank or unreadable (a cursor edited by hand)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value: Any) -> int | None:
+        return read_number(value)
+
+
+class DigitsField(forms.Field):
+    """A whole number as read_digits reads it (after stripping spaces when `strip`); None otherwise."""
+
+    def __init__(self, *, strip: bool = False, **kwargs: Any) -> None:
+        self.strip = strip
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value: Any) -> int | None:
+        if self.strip and isinstance(value, str):
+            value = value.strip()
+        return read_digits(value)
+
+
+class QueryNumberListField(forms.Field):
+    """Every value of a repeated name that read_number reads, in the order sent; the others are left out."""
+
+    widget = forms.SelectMultiple
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value: Any) -> list[int]:
+        return [number for number in map(read_number, value or ()) if number is not None]
+
+
+class KnownChoiceField(forms.Field):
+    """The value sent when it is one of `choices`, else "": a filter naming nothing known filters nothing."""
+
+    def __init__(self, *, choices: Iterable[str], **kwargs: Any) -> None:
+        self.known = frozenset(choices)
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value: Any) -> str:
+        return value if value in self.known else ""
+
+
+class KnownChoicesField(forms.Field):
+    """Every value of a repeated name that is one of `choices`, in the order sent; the others are left out."""
+
+    widget = forms.SelectMultiple
+
+    def __init__(self, *, choices: Iterable[str], **kwargs: Any) -> None:
+        self.known = frozenset(choices)
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value: Any) -> list[str]:
+        return [text for text in value or () if text in self.known]

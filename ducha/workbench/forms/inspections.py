@@ -1,29 +1,79 @@
-"""Web forms of the inspection pages: one per action, by stage — the annual plan, an inspection's plan and its
-changes, fieldwork (team, findings, evidence, burden), conclusions and their review, rectification, results.
+"""Web forms of the inspection pages: the lists' addresses (filters, cursor, light, period), then one per action,
+by stage — the annual plan, an inspection's plan and its changes, fieldwork (team, findings, evidence, burden),
+conclusions and their review, rectification, results.
 
 The pages' markup is written in the templates; these forms only read what they post, under the same names
 (see forms/fields.py: a value that cannot be read is invalid input naming its field; every other rule is the
-service's, so its error code and message are the ones shown).
+service's, so its error code and message are the ones shown). The lists' addresses are never refused: a filter
+that names nothing known filters nothing.
 """
 
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 
+from ducha.inspections.lifecycle import InspectionStatus
+from ducha.inspections.models import InspectionKind, Light
 from ducha.workbench.forms.fields import (
     FlagField,
     IsoDateField,
     IsoDateTimeField,
+    KnownChoiceField,
+    KnownChoicesField,
     NumberField,
     NumberListField,
+    RawTextField,
     TextField,
     UploadField,
     UploadsField,
+    read_digits,
 )
+
+# --- the lists' addresses ------------------------------------------------------------------------------------------
+
+
+class InspectionListForm(forms.Form):
+    """The inspection list's filters: the statuses and the kind (unknown ones left out), the keyword as typed (the
+    page shows it again; the search strips it) and the cursor of the next page."""
+
+    status = KnownChoicesField(choices=InspectionStatus.values)
+    kind = KnownChoiceField(choices=InspectionKind.values)
+    q = RawTextField()
+    cursor = RawTextField()
+
+
+LIGHTS = (Light.RED.value, Light.YELLOW.value, Light.GREEN.value)
+
+
+class RectificationListForm(forms.Form):
+    """The rectification list's light: red, yellow or green; "" for every rectification."""
+
+    light = KnownChoiceField(choices=LIGHTS)
+
+
+_ANCHOR = re.compile(r"^[a-z0-9-]{1,40}$")
+
+
+class AnchorForm(forms.Form):
+    """Where on the detail page to come back to after an action (a form says which section it belongs to): "#" and
+    the section, or "" when it names none (a few lowercase letters, digits and hyphens)."""
+
+    anchor = RawTextField()
+
+    def clean_anchor(self) -> str:
+        value: str = self.cleaned_data["anchor"]
+        return f"#{value}" if _ANCHOR.match(value) else ""
+
+
+class BurdenPeriodForm(forms.Form):
+    """The burden page's period as typed ("" for the current one): the selectors read it, and refuse it."""
+
+    period = RawTextField()
 
 
 class EmptyForm(forms.Form):
@@ -106,6 +156,12 @@ class InspectionForm(forms.Form):
             self.errors.pop("plan_entry", None)
             data["plan_entry"] = None
         return data
+
+    def chosen_targets(self) -> set[int]:
+        """The targets to show checked again when the page comes back: every one sent that is written in digits
+        (also when another value makes the form invalid)."""
+        sent = self["targets"].value() or ()
+        return {number for number in map(read_digits, sent) if number is not None}
 
 
 class AmendForm(forms.Form):

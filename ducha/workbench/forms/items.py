@@ -1,4 +1,6 @@
-"""Web forms of the workbench: one per lifecycle action, and the create/edit form of an item.
+"""Web forms of the workbench: one per lifecycle action, the create/edit form of an item, and the small forms that
+read what else the item pages send — the list's filters, where an action was taken from, the item form's buttons
+and its live helpers' values (those never refuse: see forms/fields.py).
 
 Forms only parse and check the shape of the input; the rules live in the services, whose DomainError is shown
 next to the form that caused it (see views/items/). Labels reuse the models' verbose names where one fits.
@@ -7,11 +9,13 @@ next to the form that caused it (see views/items/). Labels reuse the models' ver
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import (
     ApprovalBasis,
     Confidentiality,
@@ -25,6 +29,8 @@ from ducha.items.models import (
 )
 from ducha.orgs.models import Unit, UnitKind
 from ducha.orgs.selectors import delegation_targets
+from ducha.workbench import todo
+from ducha.workbench.forms.fields import KnownChoicesField, RawTextField
 
 Choices = list[tuple[Any, Any]]
 
@@ -376,3 +382,66 @@ def item_initial(item: Item) -> tuple[dict[str, Any], list[dict[str, Any]], list
     ]
     milestones = [{"title": m.title, "due_date": m.due_date} for m in item.milestones.all()]
     return fields, co_units, milestones
+
+
+# --- what else the item pages read --------------------------------------------------------------------------------
+
+
+class ItemListForm(forms.Form):
+    """The home page's list of items: the statuses (unknown ones left out), the keyword as typed (the page shows
+    it again; the search strips it) and the cursor of the next page."""
+
+    status = KnownChoicesField(choices=ItemStatus.values)
+    q = RawTextField()
+    cursor = RawTextField()
+
+
+class TodoSectionForm(forms.Form):
+    """The to-do list's section a row belongs to ("item" when it names none of ours: it ends up in element ids)."""
+
+    section = RawTextField()
+
+    def clean_section(self) -> str:
+        return todo.known_section(self.cleaned_data["section"])
+
+
+class ActionContextForm(forms.Form):
+    """Where an action was taken from: context=todo for a row of the to-do list (answered with the row, htmx),
+    return_to=home to come back to the home page."""
+
+    context = RawTextField()
+    return_to = RawTextField()
+
+
+class ItemFormButtonsForm(forms.Form):
+    """The item form's buttons: intent=submit submits the item once saved; more=<prefix> (co, ms) shows the form
+    again with more blank rows in that formset instead of saving. `more` is None when not pressed."""
+
+    intent = RawTextField()
+    more = forms.Field(required=False)
+
+    def data_with_more_rows(self) -> Any:
+        """The data posted, with BLANK_ROWS more rows (at most 50) in the formset the pressed button names."""
+        data = cast(QueryDict, self.data).copy()
+        key = f"{self.cleaned_data['more']}-TOTAL_FORMS"
+        try:
+            data[key] = str(min(int(data.get(key, 0)) + BLANK_ROWS, 50))
+        except ValueError:
+            data[key] = str(BLANK_ROWS)
+        return data
+
+
+class DeadlinePreviewForm(forms.Form):
+    """The item form's values the deadline preview reads, as typed (deadline_preview_text reads them)."""
+
+    deadline_basis = RawTextField()
+    deadline_workdays = RawTextField()
+    due_date = RawTextField()
+    source_type = RawTextField()
+    urgency = RawTextField()
+
+
+class SourceHintForm(forms.Form):
+    """The source type the source reference's hint is for."""
+
+    source_type = RawTextField()

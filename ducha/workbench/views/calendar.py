@@ -10,11 +10,8 @@ one transaction. For administrators, supervision-office staff and staff users.
 from __future__ import annotations
 
 import datetime
-import hashlib
-import json
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -30,12 +27,12 @@ from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ducha.common import error_codes
 from ducha.common.errors import ValidationFailed
 from ducha.items import services
 from ducha.items.models import Assignment, AssignmentRole, Item
 from ducha.items.selectors import items_for_user
 from ducha.orgs.models import Role, User
+from ducha.workbench.forms.calendar import Arrangement, ArrangementForm
 from ducha.workcalendar import services as workdays
 from ducha.workcalendar.models import CalendarYear
 
@@ -47,115 +44,6 @@ CHUNK = 500
 
 def may_enter_arrangement(user: User) -> bool:
     return bool(user.is_active and (user.is_staff or user.has_role(Role.ADMIN, Role.OFFICE)))
-
-
-# --- reading the form -------------------------------------------------------------------------------------------
-
-_DATE = r"(?P<{p}y>\d{{4}})\s*[-/.年]\s*(?P<{p}m>\d{{1,2}})\s*[-/.月]\s*(?P<{p}d>\d{{1,2}})(?:\s*日)?"
-_END = r"(?:(?:(?P<ey>\d{4})\s*[-/.年]\s*)?(?P<em>\d{1,2})\s*[-/.月]\s*)?(?P<ed>\d{1,2})(?:\s*日)?"
-_LINE = re.compile(
-    rf"^{_DATE.format(p='s')}"
-    rf"(?:(?:\s*(?:~|～|至|到|–|—)|\s+-(?=\s))\s*{_END})?"
-    r"(?:\s*[(（][^)）]*[)）])?"  # a weekday in brackets, as the State Council's notice writes it
-    r"[\s,，:：、;；]*(?P<name>.*?)\s*$"
-)
-_DATES_ONLY = re.compile(r"[\d\-/.\s,，、;；]+")
-
-
-@dataclass
-class Arrangement:
-    """What the user entered: holidays (date → name) and make-up working days (date → name)."""
-
-    holidays: dict[datetime.date, str] = field(default_factory=dict)
-    workdays: dict[datetime.date, str] = field(default_factory=dict)
-
-    def digest(self, year: int, stored: Mapping[str, Any]) -> str:
-        """A fingerprint of the proposal and of the stored arrangement it would replace: a confirmation applies
-        only what was previewed, against what was there when it was previewed."""
-        payload = {
-            "year": year,
-            "holidays": {day.isoformat(): name for day, name in sorted(self.holidays.items())},
-            "workdays": {day.isoformat(): name for day, name in sorted(self.workdays.items())},
-            "stored": stored,
-        }
-        return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-
-def _date(year: str, month: str, day: str) -> datetime.date:
-    return datetime.date(int(year), int(month), int(day))
-
-
-def parse_day_lines(text: str, *, field_name: str) -> dict[datetime.date, str]:
-    """Dates (and names) from pasted lines: "2027-01-01 元旦", "2027/10/1 至 2027/10/7 国庆节", "2027年2月6日至12日 春节",
-    "2027-02-14（星期日）". Several dates may share a line when separated by commas or spaces and carry no name.
-    Raises ValidationFailed naming the first line it cannot read."""
-    days: dict[datetime.date, str] = {}
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line:
-            continue
-        pieces = [line]
-        whole = _LINE.match(line)
-        if whole and not whole["ed"] and whole["name"] and _DATES_ONLY.fullmatch(whole["name"]):
-            # "2027-02-13, 2027-02-14": several dates, no names
-            pieces = [piece for piece in re.split(r"[\s,，、;；]+", line) if piece]
-        for piece in pieces:
-            match = _LINE.match(piece)
-            try:
-                if match is None:
-                    raise ValueError(piece)
-                start = _date(match["sy"], match["sm"], match["sd"])
-                end = start
-                if match["ed"]:
-                    end = _date(match["ey"] or str(start.year), match["em"] or str(start.month), match["ed"])
-                if not start <= end <= start + datetime.timedelta(days=31):
-                    raise ValueError(piece)
-            except ValueError:
-                raise ValidationFailed(
-                    error_codes.INVALID_INPUT,
-                    fields={
-                        field_name: _("Line %(number)d is not a date or a date range: %(line)s")
-                        % {"number": number, "line": raw.strip()[:80]}
-                    },
-                ) from None
-            name = match["name"][: workdays.NAME_MAX_LENGTH]
-            for offset in range((end - start).days + 1):
-                day = start + datetime.timedelta(days=offset)
-                days[day] = name or days.get(day, "")
-    return days
-
-
-def parse_holiday_rows(dates: list[str], names: list[str]) -> dict[datetime.date, str]:
-    days: dict[datetime.date, str] = {}
-    for number, (raw, name) in enumerate(zip(dates, [*names, *[""] * len(dates)], strict=False), start=1):
-        text = raw.strip()
-        if not text:
-            if name.strip():
-                raise ValidationFailed(
-                    error_codes.INVALID_INPUT,
-                    fields={"holidays": _("Row %(number)d has a name but no date.") % {"number": number}},
-                )
-            continue
-        try:
-            day = datetime.date.fromisoformat(text)
-        except ValueError:
-            raise ValidationFailed(
-                error_codes.INVALID_INPUT,
-                fields={
-                    "holidays": _("Row %(number)d: %(value)s is not a date.")
-                    % {"number": number, "value": text[:40]}
-                },
-            ) from None
-        days[day] = name.strip()[: workdays.NAME_MAX_LENGTH] or days.get(day, "")
-    return days
-
-
-def arrangement_from_post(data: Any) -> Arrangement:
-    holidays = parse_holiday_rows(data.getlist("holiday_date"), data.getlist("holiday_name"))
-    for day, name in parse_day_lines(data.get("holidays_text", ""), field_name="holidays_text").items():
-        holidays[day] = name or holidays.get(day, "")
-    made_up = parse_day_lines(data.get("workdays_text", ""), field_name="workdays")
-    return Arrangement(holidays=dict(sorted(holidays.items())), workdays=dict(sorted(made_up.items())))
 
 
 # --- the current arrangement -------------------------------------------------------------------------------------
@@ -324,13 +212,12 @@ def _form_values(arrangement: Arrangement) -> dict[str, Any]:
     }
 
 
-def _raw_form_values(data: Any) -> dict[str, Any]:
-    dates, names = data.getlist("holiday_date"), data.getlist("holiday_name")
-    rows = list(zip(dates, [*names, *[""] * len(dates)], strict=False))
+def _typed_form_values(form: ArrangementForm) -> dict[str, Any]:
+    typed = form.cleaned_data
     return {
-        "holiday_rows": rows + [("", "")] * BLANK_ROWS,
-        "holidays_text": data.get("holidays_text", ""),
-        "workdays_text": data.get("workdays_text", ""),
+        "holiday_rows": typed["holiday_rows"] + [("", "")] * BLANK_ROWS,
+        "holidays_text": typed["holidays_text"],
+        "workdays_text": typed["workdays_text"],
     }
 
 
@@ -377,13 +264,14 @@ def calendar_year(request: HttpRequest, year: int) -> HttpResponse:
         _calendar_year, snapshot = stored_arrangement(year)
         return _render(request, year, **_form_values(current_arrangement(year, snapshot)))
 
-    note = request.POST.get("note", "").strip()
+    form = ArrangementForm(request.POST)
     try:
-        arrangement = arrangement_from_post(request.POST)
+        arrangement = form.arrangement()
+        note = form.cleaned_data["note"]
         _calendar_year, snapshot = stored_arrangement(year)
         digest = arrangement.digest(year, snapshot)
-        if request.POST.get("action") == "confirm":
-            if request.POST.get("digest") == digest:
+        if form.confirms():
+            if form.cleaned_data["digest"] == digest:
                 changed = services.calendar_arrangement_enter(
                     year=year,
                     holidays=arrangement.holidays,
@@ -407,7 +295,8 @@ def calendar_year(request: HttpRequest, year: int) -> HttpResponse:
             )
         effects = calendar_arrangement_dry_run(year=year, arrangement=arrangement, actor=user)
     except ValidationFailed as error:
-        return _render(request, year, status=400, error=error, note=note, **_raw_form_values(request.POST))
+        typed = _typed_form_values(form)
+        return _render(request, year, status=400, error=error, note=form.cleaned_data["note"], **typed)
     return _render(request, year, effects=effects, digest=digest, note=note, **_form_values(arrangement))
 
 

@@ -27,6 +27,8 @@ from ducha.workbench.dashboard import (
     dashboard_unit_choices,
     dashboard_unit_for,
 )
+from ducha.workbench.forms.dashboard import DashboardForm
+from ducha.workbench.forms.fields import cleaned
 
 ECHARTS = "vendor/echarts/echarts.min.js"
 YEARS_SHOWN = 6
@@ -34,13 +36,6 @@ YEARS_SHOWN = 6
 
 def echarts_available() -> bool:
     return finders.find(ECHARTS) is not None
-
-
-def _int(value: str | None) -> int | None:
-    text = (value or "").strip()
-    if not text.isdigit() or len(text) > 18:
-        return None
-    return int(text)
 
 
 def chart_text() -> dict[str, Any]:
@@ -76,14 +71,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     load_unit(user)
     today = timezone.localdate()
-    year = _int(request.GET.get("year"))
-    if year is None or not YEAR_MIN <= year <= today.year + 1:
-        year = today.year
     choices = dashboard_unit_choices(user)
-    requested_unit = _int(request.GET.get("unit"))
-    unit_id = dashboard_unit_for(
-        user, requested_unit if requested_unit in {unit.pk for unit in choices} else None
-    )
+    shown = cleaned(DashboardForm(request.GET, today=today, unit_ids=[unit.pk for unit in choices]))
+    year = shown["year"]
+    unit_id = dashboard_unit_for(user, shown["unit"])
     figures = dashboard_figures(user, year=year, unit_id=unit_id, today=today)
     stats = figures.stats
     chooses_unit = user.has_role(Role.OFFICE, Role.LEADER)

@@ -15,29 +15,31 @@ from ducha.common.errors import DomainError, NotFound
 from ducha.items import selectors as item_selectors
 from ducha.reminders import selectors, services
 from ducha.reminders.models import Channel
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
+from ducha.workbench.forms.fields import cleaned
+from ducha.workbench.forms.inbox import (
+    ChaseForm,
+    DeadLettersForm,
+    InboxForm,
+    MarkReadForm,
+    PreferencesForm,
+)
 
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     user = request.user
+    shown = cleaned(InboxForm(request.GET))
     page = selectors.inbox_page(
         user,  # type: ignore[arg-type]
-        unread_only=request.GET.get("unread") == "1",
-        cursor=_int(request.GET.get("cursor")),
+        unread_only=shown["unread"],
+        cursor=shown["cursor"],
     )
     return render(
         request,
         "reminders/inbox.html",
         {
             "page": page,
-            "unread_only": request.GET.get("unread") == "1",
+            "unread_only": shown["unread"],
             "preferences": selectors.channel_preferences(user),  # type: ignore[arg-type]
             "channel_labels": {c: Channel(c).label for c in Channel.external()},
         },
@@ -69,11 +71,14 @@ def inbox_read(request: HttpRequest, message_id: int) -> HttpResponse:
         message = services.message_mark_read(message_id=message_id, user=request.user)  # type: ignore[arg-type]
     except NotFound:
         raise Http404 from None
-    if message.line_count == 1 and request.POST.get("open"):
+    data = cleaned(
+        MarkReadForm(request.POST, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    )
+    if message.line_count == 1 and data["open"]:
         lines = selectors.message_lines([message], limit=1).get(message.pk)
         if lines:
             return redirect(lines[0]["url"])
-    return redirect(request.POST.get("next") or reverse("inbox"))
+    return redirect(data["next"] or reverse("inbox"))
 
 
 @login_required
@@ -86,8 +91,9 @@ def inbox_read_all(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def preferences(request: HttpRequest) -> HttpResponse:
-    chosen = {name: request.POST.get(name) == "on" for name in Channel.external()}
-    services.preferences_set(user=request.user, channels_enabled=chosen)  # type: ignore[arg-type]
+    form = PreferencesForm(request.POST)
+    cleaned(form)
+    services.preferences_set(user=request.user, channels_enabled=form.channels_enabled())  # type: ignore[arg-type]
     messages.success(request, _("Your notification channels were saved."))
     return redirect("inbox")
 
@@ -101,13 +107,13 @@ def item_chase(request: HttpRequest, item_id: int) -> HttpResponse:
         item = item_selectors.get_item_for_user(user, item_id, record_view=False)  # type: ignore[arg-type]
     except NotFound:
         raise Http404 from None
-    unit_ids = [unit for unit in (_int(v) for v in request.POST.getlist("units")) if unit is not None]
+    data = cleaned(ChaseForm(request.POST))
     try:
         chases = services.chase_send(
             item_id=item.pk,
             actor=user,  # type: ignore[arg-type]
-            text=request.POST.get("text", ""),
-            unit_ids=unit_ids or None,
+            text=data["text"],
+            unit_ids=data["units"] or None,
         )
     except DomainError as error:
         messages.error(request, error.message)
@@ -125,7 +131,7 @@ def _is_admin(request: HttpRequest) -> bool:
 def dead_letters(request: HttpRequest) -> HttpResponse:
     if not _is_admin(request):
         return HttpResponseForbidden()
-    rows, next_cursor = selectors.dead_letters(cursor=_int(request.GET.get("cursor")))
+    rows, next_cursor = selectors.dead_letters(cursor=cleaned(DeadLettersForm(request.GET))["cursor"])
     return render(request, "reminders/dead_letters.html", {"deliveries": rows, "next_cursor": next_cursor})
 
 

@@ -37,6 +37,14 @@ from ducha.items.selectors import load_unit
 from ducha.orgs.models import Role, Unit, User
 from ducha.workbench import excel
 from ducha.workbench import ledger as ledger_module
+from ducha.workbench.forms.fields import cleaned
+from ducha.workbench.forms.ledger import (
+    ImportConfirmForm,
+    ImportPreviewForm,
+    ImportTokenForm,
+    SavedFilterForm,
+    UnitOptionsForm,
+)
 
 IMPORT_SESSION_KEY = "ledger_imports"
 IMPORT_TOKEN = re.compile(r"^[0-9a-f]{32}$")
@@ -113,7 +121,7 @@ def ledger_unit_options(request: HttpRequest) -> HttpResponse:
     minutes and revalidated by ETag (the version of the units), so turning pages fetches them once."""
     user = _user(request)
     load_unit(user)
-    selected = ledger_module.parse_unit_id(request.GET.get("selected", ""))
+    selected = ledger_module.parse_unit_id(cleaned(UnitOptionsForm(request.GET))["selected"])
     options = ledger_module.unit_options(user)
     tag = hashlib.sha256(f"{options.version}|{selected}|{get_language()}".encode()).hexdigest()[:32]
     etag = f'"{tag}"'
@@ -139,9 +147,10 @@ def _with_cursor(query: str, cursor: str | None) -> str:
 @require_POST
 def filter_save(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    query = request.POST.get("query", "")
+    data = cleaned(SavedFilterForm(request.POST))
+    query = data["query"]
     try:
-        saved = ledger_module.saved_filter_save(user=user, name=request.POST.get("name", ""), query=query)
+        saved = ledger_module.saved_filter_save(user=user, name=data["name"], query=query)
     except ledger_module.SavedFilterError as error:
         messages.error(request, error.message)
         query = ledger_module.canonical_query(query)
@@ -321,7 +330,8 @@ def ledger_import(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     government = _government(user)
     if request.method == "GET":
-        token = request.GET.get("token", "")
+        shown = cleaned(ImportPreviewForm(request.GET))
+        token = shown["token"]
         if not token:
             return _upload_page(request)
         entry = _pending_entry(request, token)
@@ -340,7 +350,7 @@ def ledger_import(request: HttpRequest) -> HttpResponse:
             entry=entry,
             preview=preview,
             digest=digest,
-            only_errors=request.GET.get("errors") == "1",
+            only_errors=shown["errors"],
         )
     if request.method != "POST":
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
@@ -393,7 +403,8 @@ def ledger_import_confirm(request: HttpRequest) -> HttpResponse:
     number of valid rows. Any mismatch or refusal shows the preview again, with nothing imported."""
     user = _user(request)
     government = _government(user)
-    token = request.POST.get("token", "")
+    data = cleaned(ImportConfirmForm(request.POST))
+    token = data["token"]
     entry = _pending_entry(request, token)
     parsed = _parse_stored(user, token, government) if entry is not None else None
     if entry is None or parsed is None:
@@ -418,13 +429,12 @@ def ledger_import_confirm(request: HttpRequest) -> HttpResponse:
             status=409,
         )
 
-    confirmed = request.POST.get("count", "")
     valid = preview.valid_rows
-    if digest != entry.get("sha256") or request.POST.get("sha256") != digest:
+    if digest != entry.get("sha256") or data["sha256"] != digest:
         return again(
             _("The file is not the one you previewed; please check the preview again."), "file_changed"
         )
-    if not confirmed.isdigit() or int(confirmed) != len(valid):
+    if data["count"] != len(valid):
         return again(
             _("The number of valid rows has changed since the preview; please check it again."),
             "count_changed",
@@ -465,7 +475,7 @@ def ledger_import_confirm(request: HttpRequest) -> HttpResponse:
 @require_POST
 def ledger_import_cancel(request: HttpRequest) -> HttpResponse:
     _government(_user(request))
-    token = request.POST.get("token", "")
+    token = cleaned(ImportTokenForm(request.POST))["token"]
     if _pending_entry(request, token) is not None:
         _forget(request, token)
     messages.info(request, _("The uploaded file was discarded; nothing was imported."))

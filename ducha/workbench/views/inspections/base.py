@@ -3,7 +3,6 @@ lists the forms offer, and the action table's shape — a form to read the POST,
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ from ducha.inspections.lifecycle import ProposalStatus
 from ducha.inspections.models import Inspection, PlanProposal
 from ducha.orgs.models import Unit, UnitKind, User
 from ducha.workbench.forms.fields import cleaned
+from ducha.workbench.forms.inspections import AnchorForm
 
 
 def user_of(request: HttpRequest) -> User:
@@ -106,13 +106,10 @@ def simple(service: Callable[..., Any], **arguments: Callable[[dict[str, Any]], 
     return run
 
 
-_ANCHOR = re.compile(r"^[a-z0-9-]{1,40}$")
-
-
 def anchor(request: HttpRequest) -> str:
     """Where on the detail page to come back to (a form says which section it belongs to)."""
-    value = request.POST.get("anchor", "")
-    return f"#{value}" if _ANCHOR.match(value) else ""
+    section: str = cleaned(AnchorForm(request.POST))["anchor"]
+    return section
 
 
 def record_act(

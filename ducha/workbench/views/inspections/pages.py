@@ -26,6 +26,8 @@ from ducha.inspections.models import (
 )
 from ducha.orgs.models import Role, User
 from ducha.reminders import selectors as reminder_selectors
+from ducha.workbench.forms.fields import cleaned
+from ducha.workbench.forms.inspections import BurdenPeriodForm, InspectionListForm, RectificationListForm
 from ducha.workbench.views.inspections.base import (
     lead_units,
     names,
@@ -41,13 +43,14 @@ from ducha.workbench.views.inspections.base import (
 @login_required
 def inspection_list(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
+    shown = cleaned(InspectionListForm(request.GET))
     try:
         page = selectors.inspection_list_for_user(
             user,
-            status=[s for s in request.GET.getlist("status") if s in InspectionStatus.values],
-            kind=request.GET.get("kind", "") if request.GET.get("kind") in InspectionKind.values else "",
-            keyword=request.GET.get("q", "").strip(),
-            cursor=request.GET.get("cursor") or None,
+            status=shown["status"],
+            kind=shown["kind"],
+            keyword=shown["q"].strip(),
+            cursor=shown["cursor"] or None,
             limit=30,
         )
     except DomainError:
@@ -61,7 +64,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
             "todos": selectors.todos_for_user(user),
             "counts": [(status, label, counts.get(status, 0)) for status, label in InspectionStatus.choices],
             "kinds": InspectionKind.choices,
-            "q": request.GET.get("q", ""),
+            "q": shown["q"],
             "can_create": user.has_role(Role.OFFICE),
             "can_see_burden": user.has_role(Role.OFFICE, Role.LEADER),
         },
@@ -71,10 +74,8 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def rectification_list(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
-    light = request.GET.get("light")
-    rows = selectors.rectification_list_for_user(
-        user, light=light if light in ("red", "yellow", "green") else None
-    )[:300]
+    light = cleaned(RectificationListForm(request.GET))["light"] or None
+    rows = selectors.rectification_list_for_user(user, light=light)[:300]
     return render(
         request,
         "inspections/rectifications.html",
@@ -216,10 +217,9 @@ def burden_page(request: HttpRequest) -> HttpResponse:
     government = user.unit.government
     rules = selectors.rules_for(government)
     error = None
+    asked = cleaned(BurdenPeriodForm(request.GET))["period"]
     try:
-        period = selectors.parse_period(
-            request.GET.get("period") or selectors.current_period(rules.burden_period)
-        )
+        period = selectors.parse_period(asked or selectors.current_period(rules.burden_period))
     except DomainError as refusal:
         error = refusal
         period = selectors.parse_period(selectors.current_period(rules.burden_period))

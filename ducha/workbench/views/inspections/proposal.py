@@ -44,9 +44,10 @@ def inspection_create(request: HttpRequest) -> HttpResponse:
         raise Http404
     government = user.unit.government
     error = None
-    if request.method == "POST":
+    form = InspectionForm(request.POST if request.method == "POST" else None)
+    if form.is_bound:
         try:
-            data = cleaned(InspectionForm(request.POST))
+            data = cleaned(form)
             inspection = services.inspection_create(
                 actor=user,
                 topic=data["topic"],
@@ -70,12 +71,12 @@ def inspection_create(request: HttpRequest) -> HttpResponse:
         {
             "error": error,
             # The page is written by hand: it shows back what was typed, as typed.
-            "form": request.POST,
+            "form": form.data,
             "kinds": InspectionKind.choices,
             "lead_units": lead_units(government),
             "units": units_of(government),
             "plan_entries": open_plan_entries(government),
-            "chosen_targets": {int(v) for v in request.POST.getlist("targets") if v.isdigit()},
+            "chosen_targets": form.chosen_targets(),
         },
     )
 

@@ -23,12 +23,16 @@ from ducha.common.errors import DomainError, ValidationFailed
 from ducha.items import lifecycle, services
 from ducha.items.models import DeadlineBasis, Item
 from ducha.orgs.models import Role, Unit
+from ducha.workbench.forms.fields import cleaned
 from ducha.workbench.forms.items import (
     BLANK_ROWS,
     SOURCE_REFERENCE_HINTS,
     CoUnitFormSet,
+    DeadlinePreviewForm,
     ItemForm,
+    ItemFormButtonsForm,
     MilestoneFormSet,
+    SourceHintForm,
     government_units,
     grouped_unit_choices,
     item_initial,
@@ -78,16 +82,6 @@ class ItemForms:
                 self.milestones_error = message
             else:
                 self.item.add_error(name if name in self.item.fields else None, message)
-
-
-def _more_rows(data: Any, prefix: str) -> Any:
-    data = data.copy()
-    key = f"{prefix}-TOTAL_FORMS"
-    try:
-        data[key] = str(min(int(data.get(key, 0)) + BLANK_ROWS, 50))
-    except ValueError:
-        data[key] = str(BLANK_ROWS)
-    return data
 
 
 def _item_forms(
@@ -161,7 +155,7 @@ def _save_item(request: HttpRequest, forms: ItemForms, item: Item | None) -> Htt
     except DomainError as exc:
         forms.show(exc)
         return _render_item_form(request, forms, item=item, status=exc.status)
-    if request.POST.get("intent") == "submit":
+    if cleaned(ItemFormButtonsForm(request.POST))["intent"] == "submit":
         try:
             services.item_submit(item_id=saved.pk, actor=user)
         except DomainError as exc:
@@ -181,8 +175,9 @@ def item_create(request: HttpRequest) -> HttpResponse:
     government = government_for(user)
     if request.method != "POST":
         return _render_item_form(request, _item_forms(government), item=None)
-    if "more" in request.POST:
-        forms = _item_forms(government, _more_rows(request.POST, request.POST["more"]))
+    buttons = ItemFormButtonsForm(request.POST)
+    if cleaned(buttons)["more"] is not None:
+        forms = _item_forms(government, buttons.data_with_more_rows())
         forms.show_errors = False
         return _render_item_form(request, forms, item=None)
     return _save_item(request, _item_forms(government, request.POST), None)
@@ -197,8 +192,9 @@ def item_edit(request: HttpRequest, item_id: int) -> HttpResponse:
         return render(request, "items/refused.html", {"item": item, "error": refusal}, status=refusal.status)
     if request.method != "POST":
         return _render_item_form(request, _item_forms(item.government, initial=item_initial(item)), item=item)
-    if "more" in request.POST:
-        forms = _item_forms(item.government, _more_rows(request.POST, request.POST["more"]))
+    buttons = ItemFormButtonsForm(request.POST)
+    if cleaned(buttons)["more"] is not None:
+        forms = _item_forms(item.government, buttons.data_with_more_rows())
         forms.show_errors = False
         return _render_item_form(request, forms, item=item)
     return _save_item(request, _item_forms(item.government, request.POST), item)
@@ -270,12 +266,13 @@ def deadline_preview_text(
 @login_required
 @require_GET
 def deadline_preview(request: HttpRequest) -> HttpResponse:
+    typed = cleaned(DeadlinePreviewForm(request.GET))
     preview = deadline_preview_text(
-        basis=request.GET.get("deadline_basis", DeadlineBasis.WORKDAYS),
-        workdays_text=request.GET.get("deadline_workdays", ""),
-        due_text=request.GET.get("due_date", ""),
-        source_type=request.GET.get("source_type", ""),
-        urgency=request.GET.get("urgency", ""),
+        basis=typed["deadline_basis"],
+        workdays_text=typed["deadline_workdays"],
+        due_text=typed["due_date"],
+        source_type=typed["source_type"],
+        urgency=typed["urgency"],
         today=timezone.localdate(),
     )
     return render(request, "items/partials/deadline_preview.html", {"preview": preview})
@@ -284,5 +281,5 @@ def deadline_preview(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def source_hint(request: HttpRequest) -> HttpResponse:
-    hint = SOURCE_REFERENCE_HINTS.get(request.GET.get("source_type", ""), "")
+    hint = SOURCE_REFERENCE_HINTS.get(cleaned(SourceHintForm(request.GET))["source_type"], "")
     return render(request, "items/partials/source_hint.html", {"hint": hint})

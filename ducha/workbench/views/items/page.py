@@ -38,7 +38,8 @@ from ducha.items.models import (
 )
 from ducha.orgs.models import User
 from ducha.reminders.selectors import item_reminder_log, item_timeline
-from ducha.workbench.forms.items import ActionForm, AttachmentForm
+from ducha.workbench.forms.fields import cleaned
+from ducha.workbench.forms.items import ActionContextForm, ActionForm, AttachmentForm
 from ducha.workbench.views.items.actions import ACTIONS, action_form, field_errors, last_progress_by_unit
 from ducha.workbench.views.items.base import HTMX_TODO, is_htmx, item_or_404, user_of
 from ducha.workbench.views.items.todo_list import render_todo_row
@@ -239,8 +240,8 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
     return render_item_page(request, item)
 
 
-def _safe_next(request: HttpRequest, default: str) -> str:
-    return reverse("home") if request.POST.get("return_to") == "home" else default
+def _safe_next(taken_from: dict[str, Any], default: str) -> str:
+    return reverse("home") if taken_from["return_to"] == "home" else default
 
 
 @login_required
@@ -261,15 +262,17 @@ def item_act(request: HttpRequest, item_id: int, action: str) -> HttpResponse:
                 field_errors(form, exc)
         else:
             error = ValidationFailed(codes.INVALID_INPUT)
-    from_todo = request.POST.get("context") == HTMX_TODO
+    taken_from = cleaned(ActionContextForm(request.POST))
+    from_todo = taken_from["context"] == HTMX_TODO
     if error is None:
         label = lifecycle.TRANSITIONS[action].label
         if is_htmx(request) and from_todo:
             return render_todo_row(request, item_id, done=action)
         messages.success(request, _("Done: %(action)s.") % {"action": label})
-        return redirect(_safe_next(request, reverse("item-detail", args=[item_id]) + "#item-status"))
+        return redirect(_safe_next(taken_from, reverse("item-detail", args=[item_id]) + "#item-status"))
     if is_htmx(request) and from_todo:
-        return render_todo_row(request, item_id, error=error, typed=request.POST.get(f"{action}-text"))
+        typed = form["text"].value() if "text" in form.fields else None
+        return render_todo_row(request, item_id, error=error, typed=typed)
     item = item_or_404(user, item_id, record_view=False)
     return render_item_page(request, item, failed=action, failed_form=form, error=error)
 

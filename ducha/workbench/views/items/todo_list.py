@@ -11,9 +11,10 @@ from django.views.decorators.http import require_GET
 
 from ducha.common.errors import DomainError, NotFound
 from ducha.items import selectors
-from ducha.items.lifecycle import ItemStatus
 from ducha.orgs.models import Role
 from ducha.workbench import todo
+from ducha.workbench.forms.fields import cleaned
+from ducha.workbench.forms.items import ItemListForm, TodoSectionForm
 from ducha.workbench.views.items.base import user_of
 
 
@@ -23,12 +24,13 @@ def home(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     sections = todo.todo_for_user(user, today)
     selectors.record_secret_reads([row.item for section in sections for row in section.rows], user)
+    shown = cleaned(ItemListForm(request.GET))
     try:
         page = selectors.item_list_for_user(
             user,
-            status=[s for s in request.GET.getlist("status") if s in ItemStatus.values],
-            keyword=request.GET.get("q", "").strip(),
-            cursor=request.GET.get("cursor") or None,
+            status=shown["status"],
+            keyword=shown["q"].strip(),
+            cursor=shown["cursor"] or None,
             limit=20,
         )
     except DomainError:
@@ -42,7 +44,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "waiting": sum(section.total for section in sections),
             "page": page,
             "today": today,
-            "q": request.GET.get("q", ""),
+            "q": shown["q"],
             "may_create": user.has_role(Role.OFFICE),
         },
     )
@@ -57,7 +59,7 @@ def render_todo_row(
     typed: str | None = None,
 ) -> HttpResponse:
     user = user_of(request)
-    section = todo.known_section(request.POST.get("section", ""))
+    section = cleaned(TodoSectionForm(request.POST))["section"]
     row = todo.todo_row_for_item(user, item_id, section, timezone.localdate())
     return render(
         request,
@@ -72,7 +74,7 @@ def render_todo_row(
 def todo_progress_form(request: HttpRequest, item_id: int) -> HttpResponse:
     """The inline progress form of a to-do row (htmx), pre-filled with the unit's last progress text."""
     user = user_of(request)
-    section = todo.known_section(request.GET.get("section", ""))
+    section = cleaned(TodoSectionForm(request.GET))["section"]
     try:
         row = todo.todo_row_for_item(user, item_id, section, timezone.localdate())
     except NotFound:
