@@ -1,11 +1,17 @@
 """The dashboard in a real browser: ECharts draws every chart from the page's JSON, and a phone gets stacked
-charts with tables that scroll inside their own box, never the page sideways."""
+charts with tables that scroll inside their own box, never the page sideways.
+
+The page shows the current year: the tests run on 18 November 2026, when the demo's year has items in every
+chart (on New Year's Day the new year's dashboard is, rightly, nearly empty)."""
 
 from __future__ import annotations
 
 import pytest
 
 from ducha.devtools.demo.items import demo_items_create
+from tests.clock import moment
+
+pytestmark = pytest.mark.time_machine(moment(2026, 11, 18, 10))
 
 CHARTS = ["status", "light", "monthly", "source", "sign", "units"]
 
