@@ -168,7 +168,9 @@ def test_echarts_is_served_by_the_app(browser, world):
     # Nothing is loaded from elsewhere: every script and stylesheet address is this site's. (The page also holds a
     # random CSRF token, so a search for "cdn" in the whole text failed by chance now and then.)
     addresses = re.findall(r'<(?:script|link)\b[^>]*\b(?:src|href)="([^"]*)"', html)
-    assert addresses and all(address.startswith("/") and not address.startswith("//") for address in addresses)
+    assert addresses and all(
+        address.startswith("/") and not address.startswith("//") for address in addresses
+    )
 
 
 def test_echarts_file_is_found_by_the_static_finders(client, world):
