@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := ducha.config.settings
 
-.PHONY: install run test test-postgres lint typecheck messages browser clean
+.PHONY: install run test test-postgres lint typecheck messages browser pdf clean
 
 NPM_STAMP := node_modules/.installed
 
@@ -33,15 +33,30 @@ messages: $(STAMP)
 	fi
 
 # The embedded setup: the web server, a task worker on the same database (django-tasks-db) and the scheduler that
-# runs the reminder sweep every few minutes; the two helpers stop when the web server does.
-run: install
+# runs the reminder sweep every few minutes, and the PDF engine where LibreOffice is installed (else it says so and
+# the pages offer the .docx); the helpers stop when the web server does.
+run: install pdf
 	@mkdir -p var
 	$(BIN)/ducha migrate --noinput -v0
 	$(BIN)/ducha demo
 	@$(BIN)/ducha db_worker --interval 2 --no-reload & worker=$$!; \
 	$(BIN)/ducha scheduler & scheduler=$$!; \
-	trap 'kill $$worker $$scheduler 2>/dev/null; wait $$worker $$scheduler 2>/dev/null' EXIT; \
+	$(BIN)/ducha pdf_engine & engine=$$!; \
+	trap 'kill $$worker $$scheduler $$engine 2>/dev/null; wait $$worker $$scheduler $$engine 2>/dev/null' EXIT; \
 	$(BIN)/ducha runserver $(HOST):$(PORT)
+
+# Official documents' PDFs: LibreOffice (headless, started once by `ducha pdf_engine`), the system Python's `uno`,
+# the CJK fonts the 公文 fonts map to (documents/fonts/fonts.conf) and poppler's pdffonts for the layout tests. As
+# root we install them; otherwise the pages say why there is no PDF and the PDF tests are skipped.
+PDF_PACKAGES := libreoffice-writer-nogui python3-uno fonts-noto-cjk fonts-arphic-ukai poppler-utils
+pdf:
+	@if [ ! -x /usr/bin/soffice ] || [ ! -x /usr/bin/pdffonts ] || ! /usr/bin/python3 -c "import uno" 2>/dev/null \
+		|| [ ! -d /usr/share/fonts/truetype/arphic ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_PACKAGES) >/dev/null) \
+			|| echo "注意：LibreOffice 安装失败，公文仅提供 .docx（apt-get install $(PDF_PACKAGES)）"; \
+		else echo "注意：未安装 LibreOffice，公文仅提供 .docx（apt-get install $(PDF_PACKAGES)）"; fi; \
+	fi
 
 # Browser tests drive Debian's Chromium (never a downloaded browser). As root we install it; otherwise those
 # tests are skipped with a notice.
@@ -52,7 +67,7 @@ browser:
 		else echo "注意：未找到 /usr/bin/chromium 且当前不是 root，浏览器测试将跳过（apt-get install chromium）"; fi; \
 	fi
 
-test: install browser
+test: install browser pdf
 	$(BIN)/ducha makemigrations --check --dry-run -v0
 	$(BIN)/pytest -n 2 -q
 

@@ -15,6 +15,9 @@ from tests import clock
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# The PDF engine fixtures (`pdf_engine`): tests/pdf_engine.py.
+pytest_plugins = ["tests.pdf_engine"]
+
 
 def pytest_configure(config) -> None:
     from django.conf import settings
@@ -52,6 +55,8 @@ def _media_root(tmp_path, settings) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     # Counted live in tests: the in-memory cache outlives each test's rolled-back data.
     settings.DUCHA_DASHBOARD_CACHE_SECONDS = 0
+    # No test reaches a PDF engine unless it asks for one (the `pdf_engine` fixture).
+    settings.DUCHA_PDF_ENGINE = ""
 
 
 @pytest.fixture

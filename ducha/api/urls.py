@@ -1,6 +1,7 @@
 """Assembles the v1 API from the domain routers."""
 
 from ducha.api.base import api
+from ducha.api.documents import router as documents_router
 from ducha.api.inspections import router as inspections_router
 from ducha.api.items import router as items_router
 from ducha.api.reminders import router as reminders_router
@@ -10,3 +11,4 @@ api.add_router("", units_router)
 api.add_router("", items_router)
 api.add_router("", reminders_router)
 api.add_router("", inspections_router)
+api.add_router("", documents_router)

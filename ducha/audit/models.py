@@ -120,6 +120,9 @@ class EventType(models.TextChoices):
     INSPECTION_CANCELLED = "inspection_cancelled", _("inspection withdrawn")
     INSPECTION_VIEWED = "inspection_viewed", _("viewed (unannounced inspection)")
     INSPECTION_RECTIFYING = "inspection_rectifying", _("every conclusion issued: rectification under way")
+    # Official documents (on the subject's timeline)
+    DOCUMENT_ISSUED = "document_issued", _("document issued")
+    DOCUMENT_CORRECTED = "document_corrected", _("document corrected")
     # Master data
     CALENDAR_YEAR_SET = "calendar_year_set", _("working-day arrangement entered")
     ADMIN_CREATED = "admin_created", _("created in the administration")

@@ -96,6 +96,16 @@ PLAN_PROPOSAL_DECISION_INVALID = "plan_proposal_decision_invalid"
 BURDEN_PERIOD_INVALID = "burden_period_invalid"
 EVIDENCE_FILE_REQUIRED = "evidence_file_required"
 
+# Official documents
+DOCUMENT_KIND_UNKNOWN = "document_kind_unknown"
+DOCUMENT_NOT_AVAILABLE = "document_not_available"
+DOCUMENT_FIELD_MISSING = "document_field_missing"
+DOCUMENT_ALREADY_ISSUED = "document_already_issued"
+DOCUMENT_NOT_ISSUED = "document_not_issued"
+DOCUMENT_PDF_UNAVAILABLE = "document_pdf_unavailable"
+DOCUMENT_CORRECTION_REASON_REQUIRED = "document_correction_reason_required"
+DOCUMENT_SUPERSEDED = "document_superseded"
+
 MESSAGES: dict[str, Any] = {
     NOT_FOUND: _("The requested record does not exist or you may not see it."),
     NOT_AUTHENTICATED: _("Please sign in first."),
@@ -206,6 +216,16 @@ MESSAGES: dict[str, Any] = {
     ),
     BURDEN_PERIOD_INVALID: _("The period is a year (2026), a quarter (2026-Q1) or a month (2026-03)."),
     EVIDENCE_FILE_REQUIRED: _("Please choose a file."),
+    DOCUMENT_KIND_UNKNOWN: _("There is no such kind of document for this."),
+    DOCUMENT_NOT_AVAILABLE: _("This document cannot be made at this stage."),
+    DOCUMENT_FIELD_MISSING: _("Some fields the document needs are missing."),
+    DOCUMENT_ALREADY_ISSUED: _(
+        "This document has been issued and is frozen; to change it, issue a correction with a reason."
+    ),
+    DOCUMENT_NOT_ISSUED: _("This document has not been issued yet."),
+    DOCUMENT_PDF_UNAVAILABLE: _("The PDF engine (LibreOffice) is not available on this server."),
+    DOCUMENT_CORRECTION_REASON_REQUIRED: _("A correction needs its reason."),
+    DOCUMENT_SUPERSEDED: _("A later version of this document exists; correct the latest one."),
 }
 
 

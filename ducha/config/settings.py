@@ -17,6 +17,7 @@ Background work and notifications (see docs/deployment.md):
   DUCHA_SMS_GATEWAY_URL, DUCHA_SMS_GATEWAY_TOKEN   SMS gateway adapter (JSON POST {phone, text})
   DUCHA_WEBHOOK_URL, DUCHA_WEBHOOK_STYLE            default group robot (wecom|dingtalk) besides those in the admin
   DUCHA_SITE_URL        the address put in messages' links (default http://127.0.0.1:8000)
+  DUCHA_PDF_ENGINE      host:port of the PDF engine `ducha pdf_engine` runs (default 127.0.0.1:2003; empty: no PDF)
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
     "ducha.items",
     "ducha.reminders",
     "ducha.inspections",
+    "ducha.documents",
     "ducha.workbench",
     "ducha.api",
     "ducha.devtools",
@@ -252,3 +254,12 @@ DUCHA_SMS_GATEWAY_URL = os.environ.get("DUCHA_SMS_GATEWAY_URL", "")
 DUCHA_SMS_GATEWAY_TOKEN = os.environ.get("DUCHA_SMS_GATEWAY_TOKEN", "")
 DUCHA_WEBHOOK_URL = os.environ.get("DUCHA_WEBHOOK_URL", "")
 DUCHA_WEBHOOK_STYLE = os.environ.get("DUCHA_WEBHOOK_STYLE", "wecom")
+
+# Official documents. The PDF engine: unoserver keeping one LibreOffice loaded (`ducha pdf_engine`), reached over
+# XML-RPC; run by the system's Python, which has LibreOffice's `uno` (Debian: python3-uno).
+DUCHA_PDF_ENGINE = os.environ.get("DUCHA_PDF_ENGINE", "127.0.0.1:2003")
+DUCHA_PDF_TIMEOUT_SECONDS = int(os.environ.get("DUCHA_PDF_TIMEOUT_SECONDS", "60"))
+DUCHA_PDF_PYTHON = os.environ.get("DUCHA_PDF_PYTHON", "/usr/bin/python3")
+# The 催办通知单 turns red past this many working days overdue, or once the item has been chased this many times.
+DUCHA_CHASE_RED_OVERDUE_WORKDAYS = int(os.environ.get("DUCHA_CHASE_RED_OVERDUE_WORKDAYS", "10"))
+DUCHA_CHASE_RED_AFTER_CHASES = int(os.environ.get("DUCHA_CHASE_RED_AFTER_CHASES", "2"))

@@ -89,7 +89,9 @@ def test_every_component_is_the_class_of_its_name(document):
 def test_operation_ids_are_unique_and_name_the_area(document):
     ids = [operation["operationId"] for _, _, operation in _operations(document)]
     assert len(ids) == len(set(ids))
-    assert all(re.fullmatch(r"ducha_api_(units|items|reminders|inspections)_\w+", i) for i in ids), ids
+    assert all(
+        re.fullmatch(r"ducha_api_(units|items|reminders|inspections|documents)_\w+", i) for i in ids
+    ), ids
 
 
 def test_every_documented_path_reaches_its_own_route(document):
@@ -257,7 +259,7 @@ def test_inspection_report_and_rectification_progress_and_report_document_what_t
         assert problems(document, documented(document, method, f"{PREFIX}{path}", 200), answer) == []
 
 
-def test_every_get_answers_what_it_documents(world, checked, called, document, today):
+def test_every_get_answers_what_it_documents(world, checked, called, document, today, pdf_engine):
     office, leader, fgw, jyj = checked("office"), checked("county_head"), checked("fgw"), checked("jyj")
     cgz, cgz_head = checked("cgz"), checked("cgz_head")
 
@@ -304,6 +306,29 @@ def test_every_get_answers_what_it_documents(world, checked, called, document, t
         status=201,
     )
     [message] = fgw.get("/inbox")["messages"]
+    # and documents issued about the item, the inspection and the government (the plan is still being drafted)
+    contact = {"contact_name": "王明", "contact_phone": "0931-1234567"}
+    notice = office.post(
+        f"/items/{item_id}/documents/supervision_notice/issue", {"inputs": contact}, status=201
+    )
+    office.post(
+        f"/inspections/{inspection_id}/documents/inspection_report/issue",
+        {
+            "inputs": {
+                "analysis": "资金拨付滞后。",
+                "causes": "上级资金未及时下达。",
+                "suggestions": "建立资金调度机制。",
+            }
+        },
+        status=201,
+    )
+    office.post(
+        "/government/documents/bulletin/issue",
+        {"inputs": {"title": "督查情况通报", "body": "一、总体情况\n按期办结。"}},
+        status=201,
+    )
+
+    batch = office.post("/documents/batches", {}, status=202)
 
     # when: every GET, with those ids
     values = {
@@ -313,13 +338,33 @@ def test_every_get_answers_what_it_documents(world, checked, called, document, t
         "evidence_id": evidence["id"],
         "year": today.year,
         "message_id": message["id"],
+        "document_id": notice["id"],
+        "batch_id": batch["id"],
+    }
+    kinds = {
+        "/items/": "supervision_notice",
+        "/inspections/plans/": "annual_plan",
+        "/inspections/": "inspection_report",
+        "/government/": "bulletin",
+    }
+    # A plan still being drafted has no plan document yet: refused as documented.
+    refused = {
+        "/documents/batches/{batch_id}.pdf": 409,  # still queued: no worker runs in this test
+        "/inspections/plans/{year}/documents/{kind}.docx": 409,
+        "/inspections/plans/{year}/documents/{kind}.pdf": 409,
     }
     reader = {"/inbox": fgw}
     gets = [path for path, method, _ in _operations(document) if method == "get"]
     for path in gets:
-        relative = PARAMETER.sub(lambda match: str(values[match.group(1)]), path.removeprefix(PREFIX))
+        relative = path.removeprefix(PREFIX)
+        named = {
+            **values,
+            "kind": next((k for prefix, k in kinds.items() if relative.startswith(prefix)), ""),
+        }
+        status = refused.get(relative, 200)
+        relative = PARAMETER.sub(lambda match, named=named: str(named[match.group(1)]), relative)
         caller = next((c for prefix, c in reader.items() if relative.startswith(prefix)), office)
-        caller.get(relative)
+        caller.get(relative, status=status)
 
     # then: each answered as documented (checked on the way), and none was left out
     assert sorted(path for path in gets if ("get", path) not in called) == []

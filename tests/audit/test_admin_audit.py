@@ -214,3 +214,29 @@ def test_an_inspection_rule_changed_in_the_admin_is_audited(admin_site, world):
     assert response.status_code == 302, response.content.decode()[:3000]
     [event] = events(EventType.ADMIN_CHANGED, "inspections.inspectionrules", rules.pk)
     assert (event.old, event.new) == ({"cap_inspections": 12}, {"cap_inspections": 8})
+
+
+def test_a_document_profile_changed_in_the_admin_is_audited_and_issued_documents_are_read_only(admin_site, world):
+    from ducha.documents.models import Document
+    from ducha.documents.services import profile_for
+
+    profile = profile_for(world.county)
+    response = admin_site.post(
+        reverse("admin:documents_documentprofile_change", args=[profile.pk]),
+        {
+            "government": world.county.pk,
+            "issuer": profile.issuer,
+            "mark": profile.mark,
+            "code": "示县督",
+            "contact_name": "王明",
+            "contact_phone": "0931-1234567",
+        },
+    )
+
+    assert response.status_code == 302, response.content[:2000]
+    [event] = events(EventType.ADMIN_CHANGED, "documents.documentprofile", profile.pk)
+    assert event.old["code"] == "示范县督" and event.new["code"] == "示县督"
+    # Issued documents are frozen: the admin lists them but cannot add, change or delete one.
+    assert admin_site.get(reverse("admin:documents_document_changelist")).status_code == 200
+    assert admin_site.get(reverse("admin:documents_document_add")).status_code == 403
+    assert not Document.objects.exists()

@@ -20,6 +20,16 @@ from ducha.api.schemas.common import (
     UnitRef,
     UserRef,
 )
+from ducha.api.schemas.documents import (
+    DocumentBatchIn,
+    DocumentBatchOut,
+    DocumentCorrectIn,
+    DocumentInputOut,
+    DocumentIssueIn,
+    DocumentKindOut,
+    DocumentKindsOut,
+    DocumentOut,
+)
 from ducha.api.schemas.inspections import (
     AmendIn,
     AmendmentOut,
@@ -133,6 +143,14 @@ __all__ = [
     "DesignationOut",
     "DisputeIn",
     "DisputeOut",
+    "DocumentBatchIn",
+    "DocumentBatchOut",
+    "DocumentCorrectIn",
+    "DocumentInputOut",
+    "DocumentIssueIn",
+    "DocumentKindOut",
+    "DocumentKindsOut",
+    "DocumentOut",
     "ErrorOut",
     "EventOut",
     "EvidenceKindIn",

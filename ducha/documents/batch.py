@@ -1,0 +1,138 @@
+"""The day's 督办通知单 in one PDF: every item of the government assigned on the day, its notice issued where the
+office has not issued it yet (with the profile's contact and the item's own requirements), each converted by the
+PDF engine once (and kept with the document) and the pages appended to one file — in a background task that writes
+its progress as it goes, so the page can show it.
+
+Memory stays flat: one notice is held at a time; the merged file is PDFium's, built page by page. Items that cannot
+have a notice (a field the profile does not fill) are left out with the reason, and the rest go on.
+"""
+
+from __future__ import annotations
+
+import datetime
+import tempfile
+
+import pypdfium2
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ducha.common import error_codes as codes
+from ducha.common.errors import DomainError, InvalidState, NotFound, NotPermitted
+from ducha.documents import pdf, services
+from ducha.documents.kinds import KINDS
+from ducha.documents.kinds.items import prefetch_for_documents
+from ducha.documents.models import BatchStatus, Document, DocumentBatch, DocumentKind
+from ducha.items.models import Item
+from ducha.orgs.models import User
+from ducha.orgs.selectors import government_of
+
+KIND = DocumentKind.SUPERVISION_NOTICE
+
+
+def _items(government_id: int, day: datetime.date):  # type: ignore[no-untyped-def]
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    end = start + datetime.timedelta(days=1)
+    return (
+        Item.objects.filter(government_id=government_id, assigned_at__gte=start, assigned_at__lt=end)
+        .exclude(assigned_at=None)
+        .order_by("assigned_at", "id")
+    )
+
+
+def batch_start(*, actor: User, day: datetime.date | None = None) -> DocumentBatch:
+    """Queue the day's notices (today by default); the office only."""
+    government = government_of(actor)
+    if not services.may_issue(actor, government):
+        raise NotPermitted(codes.ROLE_REQUIRED, _("Only the supervision office issues its documents."))
+    reason = pdf.pdf_unavailable()
+    if reason is not None:
+        raise pdf.PdfUnavailable(reason)
+    day = day or timezone.localdate()
+    with transaction.atomic():
+        batch = DocumentBatch.objects.create(
+            government=government,
+            kind=KIND,
+            day=day,
+            total=_items(government.pk, day).count(),
+            created_by=actor,
+            created_at=timezone.now(),
+        )
+        transaction.on_commit(lambda: _enqueue(batch.pk))
+    return batch
+
+
+def _enqueue(batch_id: int) -> None:
+    # The task module imports this one to run it.
+    from ducha.documents.tasks import notices_batch
+
+    notices_batch.enqueue(batch_id)
+
+
+def batch_for_user(user: User, batch_id: int) -> DocumentBatch:
+    government = government_of(user)
+    batch = DocumentBatch.objects.filter(pk=batch_id, government=government).first() if batch_id > 0 else None
+    if batch is None or not services.may_issue(user, government):
+        raise NotFound()
+    return batch
+
+
+def batch_run(batch_id: int) -> DocumentBatch:
+    """Run a queued batch (the task calls this). A batch already taken by another worker is left alone."""
+    taken = DocumentBatch.objects.filter(pk=batch_id, status=BatchStatus.QUEUED).update(
+        status=BatchStatus.RUNNING
+    )
+    batch = DocumentBatch.objects.select_related("created_by").get(pk=batch_id)
+    if not taken:
+        return batch
+    kind = KINDS[KIND]
+    merged = pypdfium2.PdfDocument.new()
+    skipped: dict[str, str] = {}
+    done = 0
+    try:
+        items = prefetch_for_documents(_items(batch.government_id, batch.day).select_related("government"))
+        total = items.count()
+        DocumentBatch.objects.filter(pk=batch.pk).update(total=total)
+        for item in items.iterator(chunk_size=50):
+            try:
+                document = (
+                    Document.objects.filter(subject_type="item", subject_id=item.pk, kind=KIND)
+                    .order_by("-version", "-id")
+                    .first()
+                ) or services.document_issue(kind=kind, subject=item, actor=batch.created_by, inputs={})
+                data = services.document_pdf(document)
+            except pdf.PdfUnavailable:
+                raise  # the engine went away: the batch fails saying so
+            except DomainError as error:
+                skipped[item.number or str(item.pk)] = error.message + "".join(
+                    f" {message}" for message in error.fields.values()
+                )
+            else:
+                part = pypdfium2.PdfDocument(data)
+                merged.import_pages(part)
+                part.close()
+            done += 1
+            DocumentBatch.objects.filter(pk=batch.pk).update(done=done)
+        with tempfile.TemporaryFile() as buffer:
+            merged.save(buffer)
+            buffer.seek(0)
+            batch.file.save(f"notices-{batch.day:%Y%m%d}-{batch.pk}.pdf", File(buffer), save=False)
+        DocumentBatch.objects.filter(pk=batch.pk).update(
+            status=BatchStatus.DONE, file=batch.file.name, skipped=skipped, finished_at=timezone.now()
+        )
+    except DomainError as error:
+        DocumentBatch.objects.filter(pk=batch.pk).update(
+            status=BatchStatus.FAILED, error=error.message, skipped=skipped, finished_at=timezone.now()
+        )
+    finally:
+        merged.close()
+    batch.refresh_from_db()
+    return batch
+
+
+def batch_pdf(batch: DocumentBatch) -> bytes:
+    if batch.status != BatchStatus.DONE or not batch.file:
+        raise InvalidState(codes.DOCUMENT_NOT_ISSUED, _("The batch has not finished yet."))
+    with batch.file.open("rb") as handle:
+        return bytes(handle.read())

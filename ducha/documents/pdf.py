@@ -1,0 +1,152 @@
+"""The PDF of a document: LibreOffice converting the very .docx the office downloads (so the two never differ),
+started once and reused — the unoserver process that `ducha pdf_engine` runs (it keeps one LibreOffice loaded and
+takes conversions over XML-RPC on DUCHA_PDF_ENGINE, 127.0.0.1:2003 by default). The fonts a 公文 names are mapped to
+installed ones by documents/fonts/fonts.conf, which the engine's LibreOffice reads (FONTCONFIG_FILE).
+
+Where LibreOffice is not installed or the engine is not running, `pdf_unavailable()` says why in one Chinese line
+and the pages show that instead of a PDF link; the .docx is always there.
+"""
+
+from __future__ import annotations
+
+import http.client
+import shutil
+import subprocess
+import xmlrpc.client
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from ducha.common import error_codes as codes
+from ducha.common.errors import InvalidState
+
+FONTS_CONF = Path(__file__).with_name("fonts") / "fonts.conf"
+UNOSERVER_API = "3"
+
+
+class PdfUnavailable(InvalidState):
+    def __init__(self, reason: str) -> None:
+        super().__init__(codes.DOCUMENT_PDF_UNAVAILABLE, reason)
+
+
+class _Transport(xmlrpc.client.Transport):
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self._timeout = timeout
+
+    def make_connection(self, host: Any) -> http.client.HTTPConnection:
+        connection = super().make_connection(host)
+        connection.timeout = self._timeout
+        return connection
+
+
+def engine_address() -> tuple[str, int] | None:
+    text = str(settings.DUCHA_PDF_ENGINE or "").strip()
+    if not text:
+        return None
+    host, _sep, port = text.rpartition(":")
+    return host or "127.0.0.1", int(port)
+
+
+def _proxy(timeout: float) -> xmlrpc.client.ServerProxy:
+    address = engine_address()
+    assert address is not None
+    host, port = address
+    return xmlrpc.client.ServerProxy(f"http://{host}:{port}", allow_none=True, transport=_Transport(timeout))
+
+
+def libreoffice_installed() -> bool:
+    return shutil.which("soffice") is not None or Path("/usr/bin/soffice").exists()
+
+
+def pdf_unavailable() -> str | None:
+    """None when a PDF can be made now; otherwise why not, in one Chinese line."""
+    if engine_address() is None:
+        return str(_("PDF is switched off on this server (DUCHA_PDF_ENGINE is empty)."))
+    if not libreoffice_installed():
+        return str(
+            _(
+                "PDF is unavailable: LibreOffice is not installed on this server (apt-get install libreoffice-writer-nogui)."
+            )
+        )
+    try:
+        info = _proxy(timeout=3).info()
+    except (TimeoutError, OSError, xmlrpc.client.Error):
+        return str(_("PDF is unavailable: the PDF engine is not running (start it with `ducha pdf_engine`)."))
+    if str(info.get("api")) != UNOSERVER_API:
+        return str(_("PDF is unavailable: the PDF engine is a different version."))
+    return None
+
+
+def docx_to_pdf(data: bytes, *, archival: bool = False) -> bytes:
+    """The PDF of the .docx `data` (PDF/A-2b where `archival`: the archives' format, fonts embedded)."""
+    reason = pdf_unavailable()
+    if reason is not None:
+        raise PdfUnavailable(reason)
+    options = ["SelectPdfVersion=2"] if archival else []
+    try:
+        result = _proxy(timeout=settings.DUCHA_PDF_TIMEOUT_SECONDS).convert(
+            None, xmlrpc.client.Binary(data), None, "pdf", None, options, True, None, None
+        )
+    except (TimeoutError, OSError, xmlrpc.client.Error) as error:
+        raise PdfUnavailable(str(_("The PDF engine failed: %(error)s") % {"error": error})) from error
+    return bytes(result.data)
+
+
+def engine_command(
+    *, port: int, profile: Path, python: str | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of the PDF engine: the system's Python (which has LibreOffice's `uno`)
+    running unoserver, installed in this project's environment and reached through a folder that holds only it."""
+    import unoserver  # the package the engine runs; the web processes only speak XML-RPC to it
+
+    package = Path(unoserver.__file__).resolve().parent
+    site = package.parent
+    path = profile.parent / "pythonpath"
+    path.mkdir(parents=True, exist_ok=True)
+    for source in [package, *site.glob("unoserver-*.dist-info")]:
+        link = path / source.name
+        if not link.exists():
+            link.symlink_to(source)
+    command = [
+        python or settings.DUCHA_PDF_PYTHON,
+        "-m",
+        "unoserver.server",
+        "--interface",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--uno-port",
+        str(port - 1),
+        "--user-installation",
+        str(profile),
+        "--conversion-timeout",
+        str(settings.DUCHA_PDF_TIMEOUT_SECONDS),
+    ]
+    environment = {"PYTHONPATH": str(path), "FONTCONFIG_FILE": str(FONTS_CONF), "HOME": str(profile.parent)}
+    return command, environment
+
+
+def system_python_has_uno(python: str | None = None) -> bool:
+    try:
+        return (
+            subprocess.run(
+                [python or settings.DUCHA_PDF_PYTHON, "-c", "import uno"], capture_output=True, timeout=30
+            ).returncode
+            == 0
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+__all__ = [
+    "PdfUnavailable",
+    "docx_to_pdf",
+    "engine_address",
+    "engine_command",
+    "libreoffice_installed",
+    "pdf_unavailable",
+    "system_python_has_uno",
+]

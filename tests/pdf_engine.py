@@ -1,0 +1,93 @@
+"""The PDF engine for the tests that read PDFs: one unoserver (one LibreOffice) per xdist worker, on its own port,
+started on first use and stopped with the session — the way `ducha pdf_engine` runs it.
+
+Outside those tests DUCHA_PDF_ENGINE is empty (tests/conftest.py), so no test reaches a developer's own engine.
+Where LibreOffice is missing the PDF tests are skipped with the reason; CI installs it and sets DUCHA_REQUIRE_PDF, so
+there they run or fail.
+
+The engine keeps the wall clock: under CI's libfaketime run its LD_PRELOAD is not passed on (LibreOffice's own
+timers do not survive a moved clock; the PDF has no date of its own but the one in the document).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import xmlrpc.client
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ducha.documents import pdf
+
+STARTUP_SECONDS = 90
+
+
+def _port() -> int:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    base = 23000 + 10 * int(worker or 0)
+    for port in range(base, base + 9, 2):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    return base
+
+
+def _environment(extra: dict[str, str]) -> dict[str, str]:
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name != "LD_PRELOAD" and not name.startswith("FAKETIME")
+    }
+    preload = [part for part in os.environ.get("LD_PRELOAD", "").split(":") if part and "faketime" not in part]
+    if preload:
+        environment["LD_PRELOAD"] = ":".join(preload)
+    environment.update(extra)
+    return environment
+
+
+@pytest.fixture(scope="session")
+def pdf_engine_address(tmp_path_factory) -> Iterator[str]:
+    if not pdf.libreoffice_installed() or not pdf.system_python_has_uno():
+        if os.environ.get("DUCHA_REQUIRE_PDF"):  # CI: installed by .ci/run, so missing is a failure
+            pytest.fail("DUCHA_REQUIRE_PDF is set but LibreOffice or python3-uno is missing")
+        pytest.skip(
+            "LibreOffice (libreoffice-writer-nogui, python3-uno) is not installed: PDF tests skipped "
+            "(make test / .ci/run install it as root)"
+        )
+    port = _port()
+    profile = tmp_path_factory.mktemp("pdf-engine") / "profile"
+    command, extra = pdf.engine_command(port=port, profile=profile)
+    log = (profile.parent / "engine.log").open("wb")
+    process = subprocess.Popen(command, env=_environment(extra), stdout=log, stderr=subprocess.STDOUT)
+    address = f"127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_SECONDS
+    try:
+        while True:
+            try:
+                xmlrpc.client.ServerProxy(f"http://{address}").info()
+                break
+            except (OSError, xmlrpc.client.Error):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"the PDF engine did not start: {Path(log.name).read_text(errors='replace')[-2000:]}"
+                    ) from None
+                time.sleep(0.3)
+        yield address
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture
+def pdf_engine(pdf_engine_address, settings) -> str:
+    """The test's DUCHA_PDF_ENGINE points at the worker's engine."""
+    settings.DUCHA_PDF_ENGINE = pdf_engine_address
+    return pdf_engine_address
