@@ -26,14 +26,13 @@ from ducha.documents import pdf
 STARTUP_SECONDS = 90
 
 
-def _port() -> int:
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
-    base = 23000 + 10 * int(worker or 0)
-    for port in range(base, base + 9, 2):
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    return base
+def _free_ports() -> tuple[int, int]:
+    """Two ports the system has just handed out (never ones a fixed scheme may give two sessions at once): the
+    engine's and its LibreOffice's."""
+    with socket.socket() as first, socket.socket() as second:
+        first.bind(("127.0.0.1", 0))
+        second.bind(("127.0.0.1", 0))
+        return int(first.getsockname()[1]), int(second.getsockname()[1])
 
 
 def _environment(extra: dict[str, str]) -> dict[str, str]:
@@ -42,7 +41,9 @@ def _environment(extra: dict[str, str]) -> dict[str, str]:
         for name, value in os.environ.items()
         if name != "LD_PRELOAD" and not name.startswith("FAKETIME")
     }
-    preload = [part for part in os.environ.get("LD_PRELOAD", "").split(":") if part and "faketime" not in part]
+    preload = [
+        part for part in os.environ.get("LD_PRELOAD", "").split(":") if part and "faketime" not in part
+    ]
     if preload:
         environment["LD_PRELOAD"] = ":".join(preload)
     environment.update(extra)
@@ -58,9 +59,9 @@ def pdf_engine_address(tmp_path_factory) -> Iterator[str]:
             "LibreOffice (libreoffice-writer-nogui, python3-uno) is not installed: PDF tests skipped "
             "(make test / .ci/run install it as root)"
         )
-    port = _port()
+    port, uno_port = _free_ports()
     profile = tmp_path_factory.mktemp("pdf-engine") / "profile"
-    command, extra = pdf.engine_command(port=port, profile=profile)
+    command, extra = pdf.engine_command(port=port, profile=profile, uno_port=uno_port)
     log = (profile.parent / "engine.log").open("wb")
     process = subprocess.Popen(command, env=_environment(extra), stdout=log, stderr=subprocess.STDOUT)
     address = f"127.0.0.1:{port}"
@@ -69,13 +70,15 @@ def pdf_engine_address(tmp_path_factory) -> Iterator[str]:
         while True:
             try:
                 xmlrpc.client.ServerProxy(f"http://{address}").info()
-                break
+                if process.poll() is None:  # our engine answered, not another one on the same port
+                    break
             except (OSError, xmlrpc.client.Error):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"the PDF engine did not start: {Path(log.name).read_text(errors='replace')[-2000:]}"
-                    ) from None
-                time.sleep(0.3)
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"the PDF engine did not start: {Path(log.name).read_text(errors='replace')[-2000:]}"
+                )
+            time.sleep(0.3)
         yield address
     finally:
         process.terminate()

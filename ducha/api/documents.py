@@ -147,7 +147,7 @@ def _current_or_draft(
     override the inputs); else 409 document_not_issued."""
     user = actor(request)
     kind = services.kind_for(kind_name, subject_type)
-    inputs = {name: value for name, value in request.GET.items()}
+    inputs = {name: str(value) for name, value in request.GET.items()}
     issued = selectors.documents_for(user, subject, subject_type).filter(kind=kind.name)
     if "part" in inputs:
         issued = issued.filter(part=inputs["part"])

@@ -17,7 +17,9 @@ Background work and notifications (see docs/deployment.md):
   DUCHA_SMS_GATEWAY_URL, DUCHA_SMS_GATEWAY_TOKEN   SMS gateway adapter (JSON POST {phone, text})
   DUCHA_WEBHOOK_URL, DUCHA_WEBHOOK_STYLE            default group robot (wecom|dingtalk) besides those in the admin
   DUCHA_SITE_URL        the address put in messages' links (default http://127.0.0.1:8000)
-  DUCHA_PDF_ENGINE      host:port of the PDF engine `ducha pdf_engine` runs (default 127.0.0.1:2003; empty: no PDF)
+  DUCHA_ARCHIVE_DIR, DUCHA_ARCHIVE_FONDS, DUCHA_ARCHIVE_RECEIVER   the archive dossiers (see below)
+  DUCHA_PDF_ENGINE      host:port of each PDF engine `ducha pdf_engine` runs, comma-separated (default
+                        127.0.0.1:2003,127.0.0.1:2005; empty: no PDF)
 """
 
 from __future__ import annotations
@@ -257,9 +259,22 @@ DUCHA_WEBHOOK_STYLE = os.environ.get("DUCHA_WEBHOOK_STYLE", "wecom")
 
 # Official documents. The PDF engine: unoserver keeping one LibreOffice loaded (`ducha pdf_engine`), reached over
 # XML-RPC; run by the system's Python, which has LibreOffice's `uno` (Debian: python3-uno).
-DUCHA_PDF_ENGINE = os.environ.get("DUCHA_PDF_ENGINE", "127.0.0.1:2003")
+# Comma-separated: conversions are spread over the engines, one LibreOffice each (about one per core).
+DUCHA_PDF_ENGINE = os.environ.get("DUCHA_PDF_ENGINE", "127.0.0.1:2003,127.0.0.1:2005")
 DUCHA_PDF_TIMEOUT_SECONDS = int(os.environ.get("DUCHA_PDF_TIMEOUT_SECONDS", "60"))
 DUCHA_PDF_PYTHON = os.environ.get("DUCHA_PDF_PYTHON", "/usr/bin/python3")
 # The 催办通知单 turns red past this many working days overdue, or once the item has been chased this many times.
 DUCHA_CHASE_RED_OVERDUE_WORKDAYS = int(os.environ.get("DUCHA_CHASE_RED_OVERDUE_WORKDAYS", "10"))
 DUCHA_CHASE_RED_AFTER_CHASES = int(os.environ.get("DUCHA_CHASE_RED_AFTER_CHASES", "2"))
+
+# The archive dossiers (`ducha archive export`, documents/archive/): where they are written, the 全宗号 the archives
+# gave each government ("示范县人民政府=G012;示范市人民政府=G001", or one number for a single government; unset:
+# a provisional G<id>) and the archives' name printed as the 接收单位.
+DUCHA_ARCHIVE_DIR = Path(os.environ.get("DUCHA_ARCHIVE_DIR", VAR_DIR / "archive"))
+_fonds = os.environ.get("DUCHA_ARCHIVE_FONDS", "").strip()
+DUCHA_ARCHIVE_FONDS: str | dict[str, str] | None = (
+    dict(pair.split("=", 1) for pair in _fonds.split(";") if "=" in pair)
+    if "=" in _fonds
+    else (_fonds or None)
+)
+DUCHA_ARCHIVE_RECEIVER = os.environ.get("DUCHA_ARCHIVE_RECEIVER", "")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime
 import tempfile
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pypdfium2
 from django.core.files import File
@@ -89,11 +91,30 @@ def batch_run(batch_id: int) -> DocumentBatch:
     kind = KINDS[KIND]
     merged = pypdfium2.PdfDocument.new()
     skipped: dict[str, str] = {}
+    # The engines convert while the next notices are issued: one conversion in flight per engine and no more
+    # waiting, so memory holds a handful of notices at most.
+    engines = max(1, len(pdf.engine_addresses()))
+    converter = ThreadPoolExecutor(max_workers=engines, thread_name_prefix="pdf")
+    pending: deque[tuple[Document, Future[bytes] | None]] = deque()
     done = 0
+
+    def settle() -> None:
+        nonlocal done
+        document, future = pending.popleft()
+        if future is None:
+            data = services.document_pdf(document)
+        else:
+            data = future.result()
+            services.pdf_keep(document, data)
+        part = pypdfium2.PdfDocument(data)
+        merged.import_pages(part)
+        part.close()
+        done += 1
+        DocumentBatch.objects.filter(pk=batch.pk).update(done=done)
+
     try:
         items = prefetch_for_documents(_items(batch.government_id, batch.day).select_related("government"))
-        total = items.count()
-        DocumentBatch.objects.filter(pk=batch.pk).update(total=total)
+        DocumentBatch.objects.filter(pk=batch.pk).update(total=items.count())
         for item in items.iterator(chunk_size=50):
             try:
                 document = (
@@ -101,19 +122,23 @@ def batch_run(batch_id: int) -> DocumentBatch:
                     .order_by("-version", "-id")
                     .first()
                 ) or services.document_issue(kind=kind, subject=item, actor=batch.created_by, inputs={})
-                data = services.document_pdf(document)
             except pdf.PdfUnavailable:
                 raise  # the engine went away: the batch fails saying so
             except DomainError as error:
                 skipped[item.number or str(item.pk)] = error.message + "".join(
                     f" {message}" for message in error.fields.values()
                 )
-            else:
-                part = pypdfium2.PdfDocument(data)
-                merged.import_pages(part)
-                part.close()
-            done += 1
-            DocumentBatch.objects.filter(pk=batch.pk).update(done=done)
+                done += 1
+                DocumentBatch.objects.filter(pk=batch.pk).update(done=done)
+                continue
+            future = (
+                None if document.pdf else converter.submit(pdf.docx_to_pdf, services.document_docx(document))
+            )
+            pending.append((document, future))
+            while len(pending) > engines:
+                settle()
+        while pending:
+            settle()
         with tempfile.TemporaryFile() as buffer:
             merged.save(buffer)
             buffer.seek(0)
@@ -126,6 +151,7 @@ def batch_run(batch_id: int) -> DocumentBatch:
             status=BatchStatus.FAILED, error=error.message, skipped=skipped, finished_at=timezone.now()
         )
     finally:
+        converter.shutdown(wait=True, cancel_futures=True)
         merged.close()
     batch.refresh_from_db()
     return batch

@@ -342,6 +342,8 @@ def _page_setup(document: Any) -> None:
     normal.paragraph_format.space_after = Pt(0)
     # Single spacing: a line is one grid line (the template's default of 1.15 would make it 1.15 of them).
     normal.paragraph_format.line_spacing = 1.0
+    # No widow and orphan control: a full page holds 22 lines, never 21 to keep a paragraph's last line company.
+    normal.paragraph_format.widow_control = False
 
 
 def _page_number_footer(footer: Any, *, odd: bool) -> None:
@@ -397,15 +399,63 @@ def _head(document: Any, content: Content) -> None:
     _paragraph_format(number, align=WD_ALIGN_PARAGRAPH.CENTER)
     _run(number, content.number or content.draft_label or " ")
     _rule_below(
-        number, colour=content.colour, eighths_pt=12, space_pt=round((RULE_BELOW_NUMBER_MM - LINE_BOX_BELOW_GLYPHS_MM) / 25.4 * 72)
+        number,
+        colour=content.colour,
+        eighths_pt=12,
+        space_pt=round((RULE_BELOW_NUMBER_MM - LINE_BOX_BELOW_GLYPHS_MM) / 25.4 * 72),
     )
+
+
+def _width(text: str) -> float:
+    """In characters of the title's size: a Chinese character 1, a Latin letter or digit half."""
+    return sum(0.5 if ord(char) < 0x2E80 else 1 for char in text)
+
+
+# Where a title line may end without splitting a word: after these characters (the/of, and, with, year, …).
+TITLE_BREAKS = frozenset("的和与及于对在年度等中")
+
+
+def title_lines(title: str) -> list[str]:
+    """A title too long for one line, broken into lines of about equal length (7.3.2: 梯形 or 菱形, never a last
+    line of one or two characters), each ending where a word ends when such a place is near."""
+    capacity = int(TEXT_WIDTH_MM / (TITLE_PT * 25.4 / 72)) - 1  # 20 characters of 2号, less one to spare
+    if _width(title) <= capacity:
+        return [title]
+    lines, rest = [], title
+    for remaining in range(int(-(-_width(title) // capacity)), 1, -1):
+        target = _width(rest) / remaining
+
+        def score(cut: int, target: float = target, rest: str = rest) -> float:
+            natural = rest[cut - 1] in TITLE_BREAKS or not ("\u4e00" <= rest[cut] <= "\u9fff")
+            return abs(_width(rest[:cut]) - target) + (0 if natural else 2.5)
+
+        cuts = [
+            cut
+            for cut in range(1, len(rest))
+            if abs(_width(rest[:cut]) - target) <= 3.5
+            and not (rest[cut - 1].isascii() and rest[cut].isascii())  # never inside 2026 or a word
+            and rest[cut] not in "，。、；：）》」”"  # no line opens with closing punctuation
+            and rest[cut - 1] not in "（《「“"  # nor ends with an opening one
+        ] or list(range(1, len(rest)))
+        cuts = [cut for cut in cuts if _width(rest[:cut]) <= capacity and _width(rest[cut:]) > 2] or cuts
+        best = min(cuts, key=score)
+        lines.append(rest[:best])
+        rest = rest[best:]
+    return [*lines, rest]
 
 
 def _title(document: Any, content: Content) -> None:
     _blank_lines(document, 2)
     title = document.add_paragraph()
-    _paragraph_format(title, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _run(title, content.title, font=XIAOBIAOSONG, size=TITLE_PT, condensed=False)
+    # Each title line takes one line of the grid (fixed 28.95 pt, as government templates set it), so the text
+    # below stays on the grid and a long title's lines are not two grid lines apart.
+    _paragraph_format(
+        title, align=WD_ALIGN_PARAGRAPH.CENTER, snap_to_grid=False, exact_pt=LINE_PITCH_TWIPS / 20
+    )
+    for index, line in enumerate(title_lines(content.title)):
+        if index:
+            title.runs[-1].add_break(WD_BREAK.LINE)
+        _run(title, line, font=XIAOBIAOSONG, size=TITLE_PT, condensed=False)
     _blank_lines(document, 1)
     if content.recipients:
         paragraph = document.add_paragraph()

@@ -100,9 +100,9 @@ class Document(BaseModel):
     pdf = models.FileField(_("PDF file"), upload_to=_upload_to, max_length=255, blank=True)
     pdf_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True)
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("issued by"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("issuer"), on_delete=models.PROTECT, related_name="+"
     )
-    issued_at = models.DateTimeField(_("issued at"))
+    issued_at = models.DateTimeField(_("time of issue"))
 
     class Meta:
         verbose_name = _("document")
@@ -150,7 +150,7 @@ class DocumentBatch(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=BatchStatus.choices, default=BatchStatus.QUEUED
     )
-    total = models.PositiveIntegerField(_("documents"), default=0)
+    total = models.PositiveIntegerField(_("notices"), default=0)
     done = models.PositiveIntegerField(_("done"), default=0)
     # Items left out, with why (a field the profile does not fill, say): {item number: Chinese reason}.
     skipped = models.JSONField(_("left out"), default=dict, blank=True)

@@ -10,11 +10,12 @@ and the pages show that instead of a PDF link; the .docx is always there.
 from __future__ import annotations
 
 import http.client
+import itertools
 import shutil
 import subprocess
 import xmlrpc.client
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -42,19 +43,34 @@ class _Transport(xmlrpc.client.Transport):
         return connection
 
 
+def engine_addresses() -> list[tuple[str, int]]:
+    """The engines DUCHA_PDF_ENGINE names (host:port, comma-separated): conversions are spread over them."""
+    addresses = []
+    for text in str(settings.DUCHA_PDF_ENGINE or "").split(","):
+        if text.strip():
+            host, _sep, port = text.strip().rpartition(":")
+            addresses.append((host or "127.0.0.1", int(port)))
+    return addresses
+
+
 def engine_address() -> tuple[str, int] | None:
-    text = str(settings.DUCHA_PDF_ENGINE or "").strip()
-    if not text:
-        return None
-    host, _sep, port = text.rpartition(":")
-    return host or "127.0.0.1", int(port)
+    addresses = engine_addresses()
+    return addresses[0] if addresses else None
 
 
-def _proxy(timeout: float) -> xmlrpc.client.ServerProxy:
-    address = engine_address()
-    assert address is not None
+_turns = itertools.count()
+
+
+def _proxy(timeout: float, address: tuple[str, int]) -> xmlrpc.client.ServerProxy:
     host, port = address
     return xmlrpc.client.ServerProxy(f"http://{host}:{port}", allow_none=True, transport=_Transport(timeout))
+
+
+def _in_turn() -> list[tuple[str, int]]:
+    """The engines, starting with the next one's turn (the others to fall back on)."""
+    addresses = engine_addresses()
+    start = next(_turns) % len(addresses)
+    return addresses[start:] + addresses[:start]
 
 
 def libreoffice_installed() -> bool:
@@ -71,9 +87,14 @@ def pdf_unavailable() -> str | None:
                 "PDF is unavailable: LibreOffice is not installed on this server (apt-get install libreoffice-writer-nogui)."
             )
         )
-    try:
-        info = _proxy(timeout=3).info()
-    except (TimeoutError, OSError, xmlrpc.client.Error):
+    info = None
+    for address in engine_addresses():  # one engine answering is enough
+        try:
+            info = cast(dict[str, Any], _proxy(3, address).info())
+            break
+        except (TimeoutError, OSError, xmlrpc.client.Error):
+            continue
+    if info is None:
         return str(_("PDF is unavailable: the PDF engine is not running (start it with `ducha pdf_engine`)."))
     if str(info.get("api")) != UNOSERVER_API:
         return str(_("PDF is unavailable: the PDF engine is a different version."))
@@ -86,17 +107,23 @@ def docx_to_pdf(data: bytes, *, archival: bool = False) -> bytes:
     if reason is not None:
         raise PdfUnavailable(reason)
     options = ["SelectPdfVersion=2"] if archival else []
-    try:
-        result = _proxy(timeout=settings.DUCHA_PDF_TIMEOUT_SECONDS).convert(
-            None, xmlrpc.client.Binary(data), None, "pdf", None, options, True, None, None
-        )
-    except (TimeoutError, OSError, xmlrpc.client.Error) as error:
-        raise PdfUnavailable(str(_("The PDF engine failed: %(error)s") % {"error": error})) from error
-    return bytes(result.data)
+    failure: Exception | None = None
+    for address in _in_turn():  # the next engine in turn; another if it does not answer
+        try:
+            result = cast(
+                xmlrpc.client.Binary,
+                _proxy(settings.DUCHA_PDF_TIMEOUT_SECONDS, address).convert(
+                    None, xmlrpc.client.Binary(data), None, "pdf", None, options, True, None, None
+                ),
+            )
+            return bytes(result.data)
+        except (TimeoutError, OSError, xmlrpc.client.Error) as error:
+            failure = error
+    raise PdfUnavailable(str(_("The PDF engine failed: %(error)s") % {"error": failure}))
 
 
 def engine_command(
-    *, port: int, profile: Path, python: str | None = None
+    *, port: int, profile: Path, python: str | None = None, uno_port: int | None = None
 ) -> tuple[list[str], dict[str, str]]:
     """The command line and environment of the PDF engine: the system's Python (which has LibreOffice's `uno`)
     running unoserver, installed in this project's environment and reached through a folder that holds only it."""
@@ -119,7 +146,7 @@ def engine_command(
         "--port",
         str(port),
         "--uno-port",
-        str(port - 1),
+        str(uno_port or port - 1),
         "--user-installation",
         str(profile),
         "--conversion-timeout",
@@ -145,6 +172,7 @@ __all__ = [
     "PdfUnavailable",
     "docx_to_pdf",
     "engine_address",
+    "engine_addresses",
     "engine_command",
     "libreoffice_installed",
     "pdf_unavailable",

@@ -284,10 +284,16 @@ def document_pdf(document: Document, *, archival: bool = False) -> bytes:
         with document.pdf.open("rb") as handle:
             return bytes(handle.read())
     data = pdf.docx_to_pdf(document_docx(document), archival=archival)
-    if archival:
-        return data
-    name = document.docx.name.rsplit("/", 1)[-1].removesuffix(".docx") + ".pdf"
-    document.pdf.save(name, ContentFile(data), save=False)
-    # Only the first conversion is kept: a concurrent one finds the column set and leaves it.
-    Document.objects.filter(pk=document.pk, pdf="").update(pdf=document.pdf.name, pdf_sha256=sha256(data))
+    if not archival:
+        pdf_keep(document, data)
     return data
+
+
+def pdf_keep(document: Document, data: bytes) -> None:
+    """Keep the PDF converted from the document's .docx. Only the first conversion is kept: a concurrent one finds
+    the column set and leaves it."""
+    if document.pdf:
+        return
+    name = (document.docx.name or "document").rsplit("/", 1)[-1].removesuffix(".docx") + ".pdf"
+    document.pdf.save(name, ContentFile(data), save=False)
+    Document.objects.filter(pk=document.pk, pdf="").update(pdf=document.pdf.name, pdf_sha256=sha256(data))

@@ -216,7 +216,9 @@ def test_an_inspection_rule_changed_in_the_admin_is_audited(admin_site, world):
     assert (event.old, event.new) == ({"cap_inspections": 12}, {"cap_inspections": 8})
 
 
-def test_a_document_profile_changed_in_the_admin_is_audited_and_issued_documents_are_read_only(admin_site, world):
+def test_a_document_profile_changed_in_the_admin_is_audited_and_issued_documents_are_read_only(
+    admin_site, world
+):
     from ducha.documents.models import Document
     from ducha.documents.services import profile_for
 

@@ -198,7 +198,9 @@ def test_the_head_red_mark_and_separator(measured):
 def test_page_numbers_right_on_odd_pages_left_on_even(measured):
     with pdfplumber.open(io.BytesIO(measured)) as pdf:
         for index, page in enumerate(pdf.pages, start=1):
-            [number] = [line for line in _lines(page) if round(line[0]["size"]) == 14 and "—" in line[0]["text"]]
+            [number] = [
+                line for line in _lines(page) if round(line[0]["size"]) == 14 and "—" in line[0]["text"]
+            ]
             assert "".join(c["text"] for c in number).replace(" ", "") == f"—{index}—"
             if index % 2:
                 assert 176 <= number[-1]["x1"] * MM_PER_PT <= 184  # one character in from the right
@@ -245,3 +247,26 @@ def test_a_receipt_on_its_own_page_after_the_notice(pdf_engine):
     assert len(texts) == 2
     assert "回执" in texts[1].replace(" ", "") and "回执" not in texts[0].replace(" ", "")
     assert "签收人" in texts[1]
+
+
+@pytest.mark.parametrize(
+    ("title", "lines"),
+    [
+        ("督办通知单", ["督办通知单"]),
+        (
+            "关于2026年第三季度重点工作督查情况的通报",
+            ["关于2026年第三季度", "重点工作督查情况的通报"],
+        ),
+        ("关于进一步加强和改进新形势下督查督办工作推动重大决策部署落地见效的实施意见", None),
+    ],
+)
+def test_a_long_title_breaks_into_even_lines_where_words_end(title, lines):
+    from ducha.documents.layout import _width, title_lines
+
+    broken = title_lines(title)
+    assert "".join(broken) == title
+    if lines is not None:
+        assert broken == lines
+    widths = [_width(line) for line in broken]
+    assert all(width <= 20 for width in widths)  # 20 characters of 2号 in the 版心
+    assert max(widths) - min(widths) <= 4 and min(widths) > 2  # 梯形 or 菱形, no orphaned character

@@ -62,7 +62,8 @@ def test_issuing_numbers_each_kind_per_government_and_year_without_gaps(world, t
     office = world.user("office")
     items = [item_in(world, ItemStatus.ASSIGNED, title=f"事项{n}") for n in range(3)]
     numbers = [
-        services.document_issue(kind=NOTICE, subject=item, actor=office, inputs=CONTACT).number for item in items
+        services.document_issue(kind=NOTICE, subject=item, actor=office, inputs=CONTACT).number
+        for item in items
     ]
     assert numbers == [f"示范县督办〔{today.year}〕{n}号" for n in (1, 2, 3)]
     # A refused issue (a missing field) takes no number; another kind counts on its own.
@@ -214,3 +215,13 @@ def test_without_an_engine_the_pdf_is_refused_saying_why(world, settings):
     assert refused.value.code == codes.DOCUMENT_PDF_UNAVAILABLE
     document.refresh_from_db()
     assert not document.pdf and not document.pdf_sha256
+
+
+def test_reading_a_secret_items_documents_is_logged_as_a_read_of_the_item(world):
+    from ducha.documents import selectors
+
+    item = item_in(world, ItemStatus.ASSIGNED, confidentiality="secret")
+    reads = Event.objects.filter(subject_type="item", subject_id=item.pk, event_type=EventType.ITEM_VIEWED)
+    before = reads.count()
+    selectors.subject_for_user(world.user("fgw"), "item", item.pk)
+    assert reads.count() == before + 1

@@ -58,7 +58,7 @@ def _assignments(item: Item) -> list[Assignment]:
     return sorted(rows, key=lambda a: (a.role != AssignmentRole.LEAD, a.pk))
 
 
-def _heads(item: Item) -> dict[str, str]:
+def _heads(item: Item) -> dict[str, Any]:
     """The marks top left: secrecy and urgency."""
     return {
         "secrecy": "秘密" if item.confidentiality == Confidentiality.SECRET else "",

@@ -1,5 +1,5 @@
-"""`ducha pdf_engine`: run the PDF engine — unoserver keeping one headless LibreOffice loaded — on
-DUCHA_PDF_ENGINE (127.0.0.1:2003) until stopped. `make run` starts it beside the web server when LibreOffice is
+"""`ducha pdf_engine`: run the PDF engines — unoserver keeping one headless LibreOffice loaded — on each address of
+DUCHA_PDF_ENGINE on this machine (127.0.0.1:2003 and :2005 by default: one per core) until stopped. `make run` starts it beside the web server when LibreOffice is
 installed; production runs it as a service on each app node (docs/documents.md).
 
 Without LibreOffice (or the system Python's `uno`) it says so in one Chinese line and exits 0: the .docx still
@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 
 from ducha.documents import pdf
 
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
 
 class Command(BaseCommand):
     help = "Run the PDF engine (LibreOffice through unoserver) until stopped."
@@ -30,8 +32,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        address = pdf.engine_address()
-        if address is None:
+        addresses = pdf.engine_addresses()
+        if not addresses:
             self.stdout.write(_("PDF is switched off on this server (DUCHA_PDF_ENGINE is empty)."))
             return
         if not pdf.libreoffice_installed() or not pdf.system_python_has_uno():
@@ -42,15 +44,23 @@ class Command(BaseCommand):
                 )
             )
             return
-        profile = Path(options["profile"] or Path(settings.VAR_DIR) / "pdf-engine" / "profile").resolve()
-        profile.parent.mkdir(parents=True, exist_ok=True)
-        command, environment = pdf.engine_command(port=address[1], profile=profile)
-        process = subprocess.Popen(command, env={**os.environ, **environment})
+        base = Path(options["profile"] or Path(settings.VAR_DIR) / "pdf-engine").resolve()
+        processes = []
+        # One LibreOffice per address on this machine (each its own profile); engines elsewhere run there.
+        for index, (host, port) in enumerate(addresses):
+            if host not in LOCAL_HOSTS:
+                continue
+            profile = base / f"profile-{index}"
+            profile.parent.mkdir(parents=True, exist_ok=True)
+            command, environment = pdf.engine_command(port=port, profile=profile)
+            processes.append(subprocess.Popen(command, env={**os.environ, **environment}))
+            self.stdout.write(f"pdf engine: {host}:{port}")
 
         def stop(signum: int, frame: object) -> None:
-            process.terminate()
+            for process in processes:
+                process.terminate()
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        self.stdout.write(f"pdf engine: {address[0]}:{address[1]}")
-        process.wait()
+        for process in processes:
+            process.wait()
