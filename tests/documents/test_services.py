@@ -225,3 +225,12 @@ def test_reading_a_secret_items_documents_is_logged_as_a_read_of_the_item(world)
     before = reads.count()
     selectors.subject_for_user(world.user("fgw"), "item", item.pk)
     assert reads.count() == before + 1
+
+
+def test_a_bulletin_is_addressed_by_the_governments_level(world):
+    from ducha.documents.kinds.base import default_recipients
+
+    assert default_recipients(world.county) == "各乡镇人民政府，县直各部门"
+    assert default_recipients(world.city) == "各县（市、区）人民政府，市直各部门"
+    kind = KINDS["bulletin"]
+    assert kind.defaults(world.city, services.profile_for(world.city))["recipients"].startswith("各县")

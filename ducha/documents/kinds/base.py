@@ -153,6 +153,19 @@ def paragraphs(text: str) -> list[Block]:
     return [Block(line.strip(), heading_level(line.strip())) for line in text.splitlines() if line.strip()]
 
 
+# Whom a government's general documents are addressed to, by its level (the usual 主送 of a 通报 or a plan).
+RECIPIENTS_BY_LEVEL = {
+    "province": "各市（州）人民政府，省直各部门",
+    "city": "各县（市、区）人民政府，市直各部门",
+    "county": "各乡镇人民政府，县直各部门",
+    "township": "各村（社区），镇（乡）直各单位",
+}
+
+
+def default_recipients(government: Unit) -> str:
+    return RECIPIENTS_BY_LEVEL.get(str(government.level), RECIPIENTS_BY_LEVEL["county"])
+
+
 def names(units: Sequence[Unit]) -> str:
     return "，".join(unit.name for unit in units)
 

@@ -19,6 +19,7 @@ from ducha.documents.kinds.base import (
     Inputs,
     Kind,
     contact_note,
+    default_recipients,
     lines_of,
     names,
     paragraphs,
@@ -237,7 +238,8 @@ def _talk_notice(
     at = parse_datetime(values["talk_at"], "talk_at")
     body = [
         Block(
-            f"鉴于{values['reason']}，根据县政府督查工作有关规定，经县政府领导同意，"
+            f"鉴于{values['reason'].rstrip('。；;，,. ')}，根据{profile.government.name}督查工作有关规定，"
+            f"经{profile.government.name}领导同意，"
             f"决定对你单位主要负责同志进行警示约谈。现将有关事项通知如下："
         ),
         Block(f"一、约谈时间：{chinese_date(at.date())}{at:%H:%M}", 1),
@@ -413,7 +415,7 @@ register(
                 "recipients",
                 gettext_lazy("addressed to"),
                 required=True,
-                default=lambda plan, profile: "各乡镇人民政府，县直各部门",
+                default=lambda plan, profile: default_recipients(plan.government),
             ),
             InputField(
                 "requirements",

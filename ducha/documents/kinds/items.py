@@ -301,7 +301,7 @@ def _reminder_letter(item: Item, profile: DocumentProfile, values: Inputs, today
     units = _assignments(item)
     body = [
         Block(
-            f"{_item_line(item)}是县政府确定的重点督办事项，办理时限为{chinese_date(item.due_date)}。"
+            f"{_item_line(item)}是{profile.government.name}确定的重点督办事项，办理时限为{chinese_date(item.due_date)}。"
             "为确保按期保质完成，现就有关事项提示如下："
         )
     ]

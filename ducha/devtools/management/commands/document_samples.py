@@ -1,6 +1,7 @@
 """`ducha document_samples --out docs/documents`: a draft of every kind of document laid out from the demo county
 (`ducha demo`), as .pdf and as a picture of page 1 (.png, poppler's pdftoppm) — the pictures kept under docs/ and
-checked by eye. Nothing is written to the database: drafts are never issued."""
+checked by eye. Nothing is kept in the database: drafts are never issued, and where the demo has no decided review
+request for the 复核决定, one is decided in a transaction rolled back at the end."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from ducha.common.errors import DomainError
 from ducha.documents import pdf, services
 from ducha.documents.kinds import KINDS
-from ducha.inspections.models import AnnualPlan, Inspection, ReviewRequest
+from ducha.inspections.models import AnnualPlan, Inspection, ReviewOutcome, ReviewRequest
+from ducha.inspections.services import review_decide
 from ducha.inspections.statuses import ReviewStatus
 from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import Item
@@ -49,6 +52,10 @@ INPUTS: dict[str, dict[str, str]] = {
 }
 
 
+class _Rollback(Exception):
+    pass
+
+
 class Command(BaseCommand):
     help = "Lay out a draft of every kind of document from the demo county, as PDF and a picture of page 1."
 
@@ -69,6 +76,14 @@ class Command(BaseCommand):
         actor = office.first()
         if actor is None:
             raise CommandError("No office account: run `ducha demo` first.")
+        try:
+            with transaction.atomic():
+                self._samples(actor, out)
+                raise _Rollback
+        except _Rollback:
+            pass
+
+    def _samples(self, actor: User, out: Path) -> None:
         for name, kind in KINDS.items():
             subject, extra = self._subject(name, actor)
             if subject is None:
@@ -116,10 +131,25 @@ class Command(BaseCommand):
         if name == "review_decision":
             review = ReviewRequest.objects.filter(
                 inspection__in=inspections, status=ReviewStatus.DECIDED
-            ).first()
+            ).first() or self._decide_one(inspections)
             return (review.inspection, {"review": str(review.pk)}) if review else (None, {})
         for inspection in inspections:
             if KINDS[name].unavailable(inspection) is None:
                 target = inspection.targets.order_by("id").first()
                 return inspection, {"target": str(target.unit_id)} if target else {}
         return None, {}
+
+    def _decide_one(self, inspections: Any) -> ReviewRequest | None:
+        """An assigned review request decided (upheld) by one of its reviewers, for the sample only."""
+        review = ReviewRequest.objects.filter(
+            inspection__in=inspections, status=ReviewStatus.ASSIGNED
+        ).first()
+        reviewer = review.reviewers.first() if review else None
+        if review is None or reviewer is None:
+            return None
+        return review_decide(
+            review_id=review.pk,
+            actor=reviewer,
+            outcome=ReviewOutcome.UPHELD,
+            decision="经复核，原督查结论认定事实清楚，依据充分，予以维持。",
+        )
