@@ -123,6 +123,7 @@ class EventType(models.TextChoices):
     # Official documents (on the subject's timeline)
     DOCUMENT_ISSUED = "document_issued", _("document issued")
     DOCUMENT_CORRECTED = "document_corrected", _("document corrected")
+    DOSSIER_EXPORTED = "dossier_exported", _("archive dossier written")
     # Master data
     CALENDAR_YEAR_SET = "calendar_year_set", _("working-day arrangement entered")
     ADMIN_CREATED = "admin_created", _("created in the administration")

@@ -160,6 +160,15 @@ def test_the_dossier_holds_every_file_with_its_sha256_and_verifies(world, export
     output, status = _verify(folder)
     assert status == 0 and "1" in output and "4" in output
 
+    # Writing it is on the item's timeline, with the manifest's own SHA-256.
+    from ducha.audit.models import Event, EventType
+
+    [event] = Event.objects.filter(
+        subject_type="item", subject_id=item.pk, event_type=EventType.DOSSIER_EXPORTED
+    )
+    sidecar = (folder / "manifest.sha256").read_text().split()[0]
+    assert event.new == {"code": folder.name, "files": 4, "manifest_sha256": sidecar}
+
 
 def test_a_file_changed_by_one_byte_is_detected_and_named(exported):
     *_rest, folder = exported

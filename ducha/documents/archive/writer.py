@@ -26,6 +26,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from ducha.audit.models import EventType
+from ducha.audit.services import event_record
 from ducha.documents import pdf
 from ducha.documents.archive.record import (
     Source,
@@ -388,7 +390,16 @@ def _write(filing: Filing, parent: Path, *, actor: User | None, engine: PdfState
         )
         data = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode()
         (staging / MANIFEST).write_bytes(data)
-        (staging / SIDECAR).write_text(f"{hashlib.sha256(data).hexdigest()}  {MANIFEST}\n", encoding="utf-8")
+        manifest_sha256 = hashlib.sha256(data).hexdigest()
+        (staging / SIDECAR).write_text(f"{manifest_sha256}  {MANIFEST}\n", encoding="utf-8")
+    # On the matter's timeline: which dossier was written, when, by whom, and the manifest it can be checked by.
+    event_record(
+        event_type=EventType.DOSSIER_EXPORTED,
+        subject_type=filing.subject_type,
+        subject_id=subject.pk,
+        actor=actor,
+        new={"code": filing.code, "files": len(folder.files), "manifest_sha256": manifest_sha256},
+    )
     return Dossier(
         parent / filing.folder_name, filing, len(entries), len(folder.files), engine.reason, problems
     )
