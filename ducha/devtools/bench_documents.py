@@ -28,7 +28,7 @@ from docx import Document as Docx
 from ducha.documents import batch, services
 from ducha.documents.kinds import KINDS
 from ducha.documents.models import BatchStatus, DocumentBatch, DocumentProfile
-from ducha.documents.pdf import docx_to_pdf, pdf_unavailable
+from ducha.documents.pdf import docx_to_pdf, engine_addresses, pdf_unavailable
 from ducha.items import services as item_services
 from ducha.items.models import Item
 from ducha.orgs.models import Role, Unit, UnitKind, User
@@ -208,7 +208,8 @@ def _run(office: User, *, runs: int, batch_size: int, write: Callable[[str], Non
     pdf_two = _throughput(lambda: docx_to_pdf(notice), threads=2, each=max(5, runs // 2))
     write(
         f"\nthroughput: .docx {one:.1f}/s with one writer, {two:.1f}/s with two; "
-        f"PDF {pdf_one:.1f}/s with one, {pdf_two:.1f}/s with two (one engine: conversions queue)"
+        f"PDF {pdf_one:.1f}/s with one, {pdf_two:.1f}/s with two "
+        f"({len(engine_addresses())} engines; more callers than engines queue)"
     )
 
     queued = DocumentBatch.objects.create(

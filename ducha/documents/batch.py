@@ -9,10 +9,13 @@ have a notice (a field the profile does not fill) are left out with the reason, 
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import tempfile
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import IO
 
 import pypdfium2
 from django.core.files import File
@@ -80,6 +83,51 @@ def batch_for_user(user: User, batch_id: int) -> DocumentBatch:
     return batch
 
 
+class _Merged:
+    """One PDF grown notice by notice, its memory bounded: every FLUSH_EVERY notices the document so far is written
+    to a temporary file and reopened from it (PDFium then reads its pages from disk as it needs them), so what is
+    held is the pages added since, not the whole batch."""
+
+    FLUSH_EVERY = 25
+
+    def __init__(self) -> None:
+        self.folder = tempfile.TemporaryDirectory(prefix="ducha-batch-")
+        self.document = pypdfium2.PdfDocument.new()
+        self.added = 0
+        self.flushes = 0
+
+    def append(self, data: bytes) -> None:
+        part = pypdfium2.PdfDocument(data)
+        try:
+            self.document.import_pages(part)
+        finally:
+            part.close()
+        self.added += 1
+        if self.added % self.FLUSH_EVERY == 0:
+            self._flush()
+
+    def _save(self) -> str:
+        # Two files in turn: the open document is read from one while written to the other.
+        path = f"{self.folder.name}/merged-{self.flushes % 2}.pdf"
+        self.flushes += 1
+        self.document.save(path)
+        self.document.close()
+        return path
+
+    def _flush(self) -> None:
+        self.document = pypdfium2.PdfDocument(self._save())
+
+    @contextlib.contextmanager
+    def finished(self) -> Iterator[IO[bytes]]:
+        with open(self._save(), "rb") as handle:
+            yield handle
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.document.close()
+        self.folder.cleanup()
+
+
 def batch_run(batch_id: int) -> DocumentBatch:
     """Run a queued batch (the task calls this). A batch already taken by another worker is left alone."""
     taken = DocumentBatch.objects.filter(pk=batch_id, status=BatchStatus.QUEUED).update(
@@ -89,7 +137,7 @@ def batch_run(batch_id: int) -> DocumentBatch:
     if not taken:
         return batch
     kind = KINDS[KIND]
-    merged = pypdfium2.PdfDocument.new()
+    merged = _Merged()
     skipped: dict[str, str] = {}
     # The engines convert while the next notices are issued: one conversion in flight per engine and no more
     # waiting, so memory holds a handful of notices at most.
@@ -106,9 +154,7 @@ def batch_run(batch_id: int) -> DocumentBatch:
         else:
             data = future.result()
             services.pdf_keep(document, data)
-        part = pypdfium2.PdfDocument(data)
-        merged.import_pages(part)
-        part.close()
+        merged.append(data)
         done += 1
         DocumentBatch.objects.filter(pk=batch.pk).update(done=done)
 
@@ -139,9 +185,7 @@ def batch_run(batch_id: int) -> DocumentBatch:
                 settle()
         while pending:
             settle()
-        with tempfile.TemporaryFile() as buffer:
-            merged.save(buffer)
-            buffer.seek(0)
+        with merged.finished() as buffer:
             batch.file.save(f"notices-{batch.day:%Y%m%d}-{batch.pk}.pdf", File(buffer), save=False)
         DocumentBatch.objects.filter(pk=batch.pk).update(
             status=BatchStatus.DONE, file=batch.file.name, skipped=skipped, finished_at=timezone.now()
@@ -150,6 +194,15 @@ def batch_run(batch_id: int) -> DocumentBatch:
         DocumentBatch.objects.filter(pk=batch.pk).update(
             status=BatchStatus.FAILED, error=error.message, skipped=skipped, finished_at=timezone.now()
         )
+    except Exception:
+        # Never left "running": the page says it failed; the task's log has the cause.
+        DocumentBatch.objects.filter(pk=batch.pk).update(
+            status=BatchStatus.FAILED,
+            error=str(_("The batch failed.")),
+            skipped=skipped,
+            finished_at=timezone.now(),
+        )
+        raise
     finally:
         converter.shutdown(wait=True, cancel_futures=True)
         merged.close()

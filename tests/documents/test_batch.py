@@ -39,8 +39,10 @@ def _pages(data: bytes) -> int:
 
 
 def test_the_days_notices_issued_and_merged_in_one_pdf(
-    world, pdf_engine, immediate_tasks, django_capture_on_commit_callbacks, today
+    world, pdf_engine, immediate_tasks, django_capture_on_commit_callbacks, today, monkeypatch
 ):
+    # The merged file is written out and reopened every two notices here (every 25 in use): memory stays bounded.
+    monkeypatch.setattr(batch._Merged, "FLUSH_EVERY", 2)
     office = world.user("office")
     profile = services.profile_for(world.county)
     DocumentProfile.objects.filter(pk=profile.pk).update(contact_name="王明", contact_phone="0931-1234567")
@@ -90,3 +92,19 @@ def test_only_the_office_and_only_with_an_engine(world, settings):
         batch.batch_start(actor=world.user("office"))
     assert refused.value.code == codes.DOCUMENT_PDF_UNAVAILABLE
     assert not DocumentBatch.objects.exists()
+
+
+def test_an_unexpected_failure_leaves_the_batch_failed_not_running(world, pdf_engine, monkeypatch):
+    profile = services.profile_for(world.county)
+    DocumentProfile.objects.filter(pk=profile.pk).update(contact_name="王明", contact_phone="0931-1234567")
+    item_in(world, ItemStatus.ASSIGNED)
+    started = batch.batch_start(actor=world.user("office"))  # queued: no task runs without on-commit here
+
+    def broken(document):
+        raise RuntimeError("storage went away")
+
+    monkeypatch.setattr(services, "document_docx", broken)
+    with pytest.raises(RuntimeError):
+        batch.batch_run(started.pk)
+    failed = DocumentBatch.objects.get(pk=started.pk)
+    assert failed.status == BatchStatus.FAILED and failed.error and failed.finished_at is not None
