@@ -73,6 +73,15 @@ def _in_turn() -> list[tuple[str, int]]:
     return addresses[start:] + addresses[:start]
 
 
+def engine_answers(address: tuple[str, int]) -> bool:
+    """An engine answers at the address (one started earlier, by another `make run` or a service)."""
+    try:
+        _proxy(3, address).info()
+    except (TimeoutError, OSError, xmlrpc.client.Error):
+        return False
+    return True
+
+
 def libreoffice_installed() -> bool:
     return shutil.which("soffice") is not None or Path("/usr/bin/soffice").exists()
 
@@ -173,6 +182,7 @@ __all__ = [
     "docx_to_pdf",
     "engine_address",
     "engine_addresses",
+    "engine_answers",
     "engine_command",
     "libreoffice_installed",
     "pdf_unavailable",

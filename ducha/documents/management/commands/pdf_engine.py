@@ -50,6 +50,9 @@ class Command(BaseCommand):
         for index, (host, port) in enumerate(addresses):
             if host not in LOCAL_HOSTS:
                 continue
+            if pdf.engine_answers((host, port)):
+                self.stdout.write(f"pdf engine: {host}:{port} is already running, left as it is")
+                continue
             profile = base / f"profile-{index}"
             profile.parent.mkdir(parents=True, exist_ok=True)
             command, environment = pdf.engine_command(port=port, profile=profile)
@@ -64,3 +67,5 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         for process in processes:
             process.wait()
+        if not processes:
+            self.stdout.write("pdf engine: nothing to start")
