@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -246,6 +247,15 @@ def _set_fonts(run_properties: Any, east_asia: str, latin: str = LATIN) -> None:
     fonts.set(qn("w:cs"), latin)
 
 
+# Characters XML 1.0 cannot hold (C0 controls but tab and newlines; pasted text brings them): a line break for
+# the vertical tab and form feed, nothing for the rest.
+_UNWRITABLE = re.compile(r"[\x00-\x08\x0e-\x1f\ufffe\uffff]")
+
+
+def writable(text: str) -> str:
+    return _UNWRITABLE.sub("", text.replace("\x0b", "\n").replace("\x0c", "\n"))
+
+
 def _run(
     paragraph: Paragraph,
     text: str,
@@ -256,7 +266,7 @@ def _run(
     bold: bool = False,
     condensed: bool = True,
 ) -> None:
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(writable(text))
     run.font.size = Pt(size)
     run.font.bold = bold
     run.font.color.rgb = colour
@@ -516,6 +526,7 @@ FULL_WIDTH_SPACE = "\u3000"
 
 
 def _record_paragraph_xml(text: str, *, first: bool, last: bool, tab_twips: int) -> str:
+    text = writable(text)
     borders = f'<w:top w:val="single" w:sz="{8 if first else 6}" w:space="0" w:color="000000"/>'
     if last:
         borders += '<w:bottom w:val="single" w:sz="8" w:space="0" w:color="000000"/>'

@@ -154,3 +154,37 @@ def test_the_government_issues_a_bulletin(world, api, today):
     assert response.status_code == 201, response.content
     assert response.json()["number"] == f"示范县督通〔{today.year}〕1号"
     assert api("fgw").get("/government/documents/").json()["kinds"][0]["issued"][0]["number"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "data"),
+    [
+        ("get", "/items/99999999999999999999/documents/", None),
+        ("get", "/items/-1/documents/supervision_notice.docx", None),
+        ("get", "/items/abc/documents/", None),
+        ("get", "/items/{item}/documents/..%2F..%2Fetc.docx", None),
+        ("get", "/items/{item}/documents/supervision_notice.docx?contact_name=" + "长" * 5000, None),
+        ("get", "/items/{item}/documents/receipt.docx?part=%00", None),
+        ("get", "/inspections/plans/99999/documents/", None),
+        ("get", "/inspections/plans/-5/documents/annual_plan.docx", None),
+        ("get", "/documents/0.docx", None),
+        ("get", "/documents/9223372036854775808.pdf", None),
+        ("get", "/documents/batches/9223372036854775808", None),
+        ("post", "/items/{item}/documents/supervision_notice/issue", {"inputs": {"contact_name": 5}}),
+        ("post", "/items/{item}/documents/supervision_notice/issue", {"inputs": ["a"]}),
+        ("post", "/items/{item}/documents/supervision_notice/issue", {"inputs": {"x" * 300: "y"}}),
+        ("post", "/items/{item}/documents/talk_notice/issue", {"inputs": {}}),
+        ("post", "/documents/1/corrections", {"reason": "x" * 3000, "inputs": {}}),
+        ("post", "/documents/batches", {"day": "2026-13-45"}),
+        ("post", "/documents/batches", {"day": "9999-12-31"}),
+        ("post", "/government/documents/bulletin/issue", {"inputs": {"title": "通报", "body": "\x00"}}),
+    ],
+)
+def test_bad_input_is_refused_clearly_never_a_server_error(world, api, method, path, data):
+    item = item_in(world, ItemStatus.ASSIGNED)
+    office = api("office")
+    path = path.replace("{item}", str(item.pk))
+    response = office.get(path) if method == "get" else office.post(path, data)
+    assert response.status_code < 500, (path, response.status_code, response.content[:500])
+    if response["Content-Type"].startswith("application/json") and response.status_code >= 400:
+        assert response.json()["code"] and response.json()["message"]

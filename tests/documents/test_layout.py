@@ -270,3 +270,11 @@ def test_a_long_title_breaks_into_even_lines_where_words_end(title, lines):
     widths = [_width(line) for line in broken]
     assert all(width <= 20 for width in widths)  # 20 characters of 2号 in the 版心
     assert max(widths) - min(widths) <= 4 and min(widths) > 2  # 梯形 or 菱形, no orphaned character
+
+
+def test_control_characters_pasted_into_the_text_never_break_the_file():
+    content = _content(title="通报\x00", body=[Block("第一行\x0b第二行\x07。")], copy_to="县委办\x1f")
+    document = Docx(io.BytesIO(render_docx(content)))
+    texts = [p.text for p in document.paragraphs]
+    assert "通报" in texts and "第一行" in texts and "第二行。" in texts  # the vertical tab breaks the line
+    assert not any(ch in "".join(texts) for ch in "\x00\x07\x1f")

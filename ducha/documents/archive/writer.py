@@ -52,7 +52,7 @@ from ducha.documents.archive.scheme import (
     filing_for,
     safe_name,
 )
-from ducha.documents.layout import FANGSONG, HEITI, LATIN, Block, Content, render_docx
+from ducha.documents.layout import FANGSONG, HEITI, LATIN, Block, Content, render_docx, writable
 from ducha.documents.models import Document
 from ducha.documents.services import document_pdf, profile_for
 from ducha.inspections.models import (
@@ -254,7 +254,7 @@ def _index_docx(content: Content, entries: list[Entry]) -> bytes:
             snap.set(qn("w:val"), "0")
             paragraph._p.get_or_add_pPr().insert(0, snap)
             paragraph.paragraph_format.line_spacing = Pt(15)
-            run = paragraph.add_run(text)
+            run = paragraph.add_run(writable(text))
             run.font.size = Pt(10.5)  # 五号
             fonts = run._r.get_or_add_rPr().get_or_add_rFonts()
             fonts.set(qn("w:ascii"), LATIN)
