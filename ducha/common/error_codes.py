@@ -105,6 +105,7 @@ DOCUMENT_NOT_ISSUED = "document_not_issued"
 DOCUMENT_PDF_UNAVAILABLE = "document_pdf_unavailable"
 DOCUMENT_CORRECTION_REASON_REQUIRED = "document_correction_reason_required"
 DOCUMENT_SUPERSEDED = "document_superseded"
+DOCUMENT_FILE_DAMAGED = "document_file_damaged"
 
 MESSAGES: dict[str, Any] = {
     NOT_FOUND: _("The requested record does not exist or you may not see it."),
@@ -226,6 +227,9 @@ MESSAGES: dict[str, Any] = {
     DOCUMENT_PDF_UNAVAILABLE: _("The PDF engine (LibreOffice) is not available on this server."),
     DOCUMENT_CORRECTION_REASON_REQUIRED: _("A correction needs its reason."),
     DOCUMENT_SUPERSEDED: _("A later version of this document exists; correct the latest one."),
+    DOCUMENT_FILE_DAMAGED: _(
+        "The stored file of this document is missing or no longer the one issued; ask the administrator to restore it from the backup."
+    ),
 }
 
 

@@ -274,15 +274,31 @@ def document_correct(*, document_id: int, subject: Any, actor: User, inputs: Inp
 
 
 def document_docx(document: Document) -> bytes:
-    with document.docx.open("rb") as handle:
-        return bytes(handle.read())
+    """The issued .docx as kept; refused (409, never a server error) when the stored file is gone or no longer
+    the one issued (its SHA-256 differs): the office restores it from a backup."""
+    try:
+        # From the storage, whatever the field object holds in memory since it was written.
+        with document.docx.storage.open(document.docx.name, "rb") as handle:
+            data = bytes(handle.read())
+    except OSError:
+        raise InvalidState(codes.DOCUMENT_FILE_DAMAGED) from None
+    if sha256(data) != document.docx_sha256:
+        raise InvalidState(codes.DOCUMENT_FILE_DAMAGED)
+    return data
 
 
 def document_pdf(document: Document, *, archival: bool = False) -> bytes:
     """The PDF of the issued .docx: converted once and kept (with its SHA-256); PDF/A on request, not kept."""
     if document.pdf and not archival:
-        with document.pdf.open("rb") as handle:
-            return bytes(handle.read())
+        try:
+            with document.pdf.storage.open(document.pdf.name, "rb") as handle:
+                data = bytes(handle.read())
+            if sha256(data) == document.pdf_sha256:
+                return data
+        except OSError:
+            pass
+        # The kept PDF is gone or altered: made again from the (checked) .docx, not kept over the record.
+        return pdf.docx_to_pdf(document_docx(document))
     data = pdf.docx_to_pdf(document_docx(document), archival=archival)
     if not archival:
         pdf_keep(document, data)

@@ -234,3 +234,20 @@ def test_a_bulletin_is_addressed_by_the_governments_level(world):
     assert default_recipients(world.city) == "各县（市、区）人民政府，市直各部门"
     kind = KINDS["bulletin"]
     assert kind.defaults(world.city, services.profile_for(world.city))["recipients"].startswith("各县")
+
+
+def test_a_missing_or_altered_stored_file_is_refused_clearly(world):
+    item = item_in(world, ItemStatus.ASSIGNED)
+    document = services.document_issue(kind=NOTICE, subject=item, actor=world.user("office"), inputs=CONTACT)
+    path = document.docx.path
+    with open(path, "ab") as handle:
+        handle.write(b"tampered")
+    with pytest.raises(InvalidState) as altered:
+        services.document_docx(document)
+    assert altered.value.code == codes.DOCUMENT_FILE_DAMAGED
+    import os
+
+    os.remove(path)
+    with pytest.raises(InvalidState) as missing:
+        services.document_docx(document)
+    assert missing.value.code == codes.DOCUMENT_FILE_DAMAGED
