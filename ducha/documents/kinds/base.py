@@ -184,6 +184,25 @@ def contact_note(values: Mapping[str, str]) -> str:
     return "，".join(parts)
 
 
+def from_office(
+    profile: DocumentProfile, values: Mapping[str, str], today: datetime.date, **fields: Any
+) -> Content:
+    """A document the office signs and prints on `today`: its mark, 署名 and 成文日期, the 附注 with the contact,
+    the 附件说明, 抄送 and the 版记's 印发机关 and date (`printer=""`: no 版记) — from the profile and the input;
+    the kind gives the title, the recipients, the text and anything else."""
+    defaults: dict[str, Any] = {
+        "mark": profile.mark,
+        "date": today,
+        "signature": profile.issuer,
+        "note": contact_note(values),
+        "attachments": lines_of(values, "attachments"),
+        "copy_to": values.get("copy_to", ""),
+        "printer": profile.issuer,
+        "printed_on": today,
+    }
+    return Content(**{**defaults, **fields})
+
+
 def lines_of(values: Mapping[str, str], name: str) -> list[str]:
     return [line.strip() for line in values.get(name, "").splitlines() if line.strip()]
 

@@ -18,15 +18,14 @@ from ducha.documents.kinds.base import (
     InputField,
     Inputs,
     Kind,
-    contact_note,
     default_recipients,
-    lines_of,
+    from_office,
     names,
     paragraphs,
     parse_datetime,
     register,
 )
-from ducha.documents.layout import Block, Content, chinese_date
+from ducha.documents.layout import Block, chinese_date
 from ducha.documents.models import DocumentKind, DocumentProfile
 from ducha.inspections.lifecycle import ConclusionStatus, InspectionStatus, PlanStatus, ReviewStatus
 from ducha.inspections.models import (
@@ -97,17 +96,13 @@ def _inspection_report(
     body += paragraphs(values["causes"])
     body.append(Block("三、意见建议", 1))
     body += paragraphs(values["suggestions"])
-    content = Content(
-        mark=profile.mark,
+    content = from_office(
+        profile,
+        values,
+        today,
         title=f"关于{inspection.topic}的督查报告",
         recipients=values.get("recipients", ""),
         body=body,
-        date=today,
-        signature=profile.issuer,
-        attachments=lines_of(values, "attachments"),
-        copy_to=values.get("copy_to", ""),
-        printer=profile.issuer,
-        printed_on=today,
     )
     return Draft(content=content, title=f"督查报告：{inspection.topic}")
 
@@ -185,17 +180,13 @@ def _rectification_notice(
         )
     body.append(Block("三、工作要求", 1))
     body += paragraphs(values["requirements"])
-    content = Content(
-        mark=profile.mark,
+    content = from_office(
+        profile,
+        values,
+        today,
         title=f"关于{target.short_name or target.name}整改{inspection.topic}发现问题的通知",
         recipients=target.name,
         body=body,
-        date=today,
-        signature=profile.issuer,
-        note=contact_note(values),
-        copy_to=values.get("copy_to", ""),
-        printer=profile.issuer,
-        printed_on=today,
     )
     return Draft(content=content, title=f"整改通知：{target.name}", part=f"target:{target.pk}")
 
@@ -250,17 +241,13 @@ def _talk_notice(
             "请你单位主要负责同志准时参加，并就有关问题的原因、整改措施和完成时限作出书面说明，约谈时一并提交。"
         ),
     ]
-    content = Content(
-        mark=profile.mark,
+    content = from_office(
+        profile,
+        values,
+        today,
         title=f"关于约谈{target.short_name or target.name}主要负责同志的通知",
         recipients=target.name,
         body=body,
-        date=today,
-        signature=profile.issuer,
-        note=contact_note(values),
-        copy_to=values.get("copy_to", ""),
-        printer=profile.issuer,
-        printed_on=today,
     )
     return Draft(content=content, title=f"约谈通知：{target.name}", part=f"target:{target.pk}")
 
@@ -316,16 +303,13 @@ def _review_decision(
     if review.outcome == ReviewOutcome.CHANGED and review.conclusion.revised_judgement:
         body.append(Block("二、变更后的督查结论", 1))
         body += paragraphs(review.conclusion.revised_judgement)
-    content = Content(
-        mark=profile.mark,
+    content = from_office(
+        profile,
+        values,
+        today,
         title=f"关于{target.short_name or target.name}督查结论复核申请的决定",
         recipients=target.name,
         body=body,
-        date=today,
-        signature=profile.issuer,
-        copy_to=values.get("copy_to", ""),
-        printer=profile.issuer,
-        printed_on=today,
     )
     return Draft(content=content, title=f"复核决定：{target.name}", part=f"review:{review.pk}")
 
@@ -384,16 +368,13 @@ def _annual_plan(plan: AnnualPlan, profile: DocumentProfile, values: Inputs, tod
         )
     body.append(Block("三、工作要求", 1))
     body += paragraphs(values["requirements"])
-    content = Content(
-        mark=profile.mark,
+    content = from_office(
+        profile,
+        values,
+        today,
         title=f"{plan.government.name}{plan.year}年度督查计划",
         recipients=values.get("recipients", ""),
         body=body,
-        date=today,
-        signature=profile.issuer,
-        copy_to=values.get("copy_to", ""),
-        printer=profile.issuer,
-        printed_on=today,
     )
     return Draft(content=content, title=f"{plan.year}年度督查计划")
 

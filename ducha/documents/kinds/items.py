@@ -20,13 +20,12 @@ from ducha.documents.kinds.base import (
     InputField,
     Inputs,
     Kind,
-    contact_note,
-    lines_of,
+    from_office,
     paragraphs,
     register,
     user_name,
 )
-from ducha.documents.layout import RED, Block, Content, Receipt, RGBColor, chinese_date
+from ducha.documents.layout import RED, Block, Receipt, RGBColor, chinese_date
 from ducha.documents.models import DocumentKind, DocumentProfile
 from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import Assignment, AssignmentRole, Confidentiality, Item, ProgressCycle, Urgency
@@ -127,18 +126,13 @@ def _supervision_notice(item: Item, profile: DocumentProfile, values: Inputs, to
         ],
         note="请于收到之日起一个工作日内签收。",
     )
-    content = Content(
-        mark=profile.mark,
+    content = from_office(
+        profile,
+        values,
+        today,
         title="督办通知单",
         recipients="，".join(a.unit.name for a in assignments),
         body=body,
-        date=today,
-        signature=profile.issuer,
-        attachments=lines_of(values, "attachments"),
-        note=contact_note(values),
-        copy_to=values.get("copy_to", ""),
-        printer=profile.issuer,
-        printed_on=today,
         receipt=receipt,
         **_heads(item),
     )
@@ -186,14 +180,15 @@ def _receipt(item: Item, profile: DocumentProfile, values: Inputs, today: dateti
         else:
             signed = "尚未签收"
         rows.append((f"{role}：{assignment.unit.name}", signed))
-    content = Content(
-        mark=profile.mark,
+    content = from_office(
+        profile,
+        values,
+        today,
         title="督办通知单回执",
         body=[Block(f"以下为督查督办平台记录的签收情况（截至{chinese_date(today)}）。")],
-        date=today,
-        signature=profile.issuer,
         receipt=Receipt(title="签收情况", rows=rows, new_page=False),
         **_heads(item),
+        printer="",
     )
     return Draft(content=content, title=f"回执：{item.title}")
 
@@ -258,17 +253,13 @@ def _chase_notice(item: Item, profile: DocumentProfile, values: Inputs, today: d
         Block(demand),
     ]
     body += paragraphs(values.get("text", ""))
-    content = Content(
-        mark=profile.mark,
+    content = from_office(
+        profile,
+        values,
+        today,
         title=f"催办通知单（{name}）",
         recipients="，".join(a.unit.name for a in units),
         body=body,
-        date=today,
-        signature=profile.issuer,
-        note=contact_note(values),
-        copy_to=values.get("copy_to", ""),
-        printer=profile.issuer,
-        printed_on=today,
         colour=colour,
         **_heads(item),
     )
@@ -307,17 +298,13 @@ def _reminder_letter(item: Item, profile: DocumentProfile, values: Inputs, today
     ]
     body += paragraphs(values["text"])
     body.append(Block("请认真对照，抓好落实，并将落实情况及时报送督查室。"))
-    content = Content(
-        mark=profile.mark,
+    content = from_office(
+        profile,
+        values,
+        today,
         title=f"关于{item.title}的工作提示函",
         recipients="，".join(a.unit.name for a in units),
         body=body,
-        date=today,
-        signature=profile.issuer,
-        note=contact_note(values),
-        copy_to=values.get("copy_to", ""),
-        printer=profile.issuer,
-        printed_on=today,
         **_heads(item),
     )
     return Draft(content=content, title=f"工作提示函：{item.title}")

@@ -13,27 +13,22 @@ from ducha.documents.kinds.base import (
     Inputs,
     Kind,
     default_recipients,
-    lines_of,
+    from_office,
     paragraphs,
     register,
 )
-from ducha.documents.layout import Content
 from ducha.documents.models import DocumentKind, DocumentProfile
 from ducha.orgs.models import Unit
 
 
 def _bulletin(government: Unit, profile: DocumentProfile, values: Inputs, today: datetime.date) -> Draft:
-    content = Content(
-        mark=profile.mark,
+    content = from_office(
+        profile,
+        values,
+        today,
         title=values["title"],
         recipients=values["recipients"],
         body=paragraphs(values["body"]),
-        date=today,
-        signature=profile.issuer,
-        attachments=lines_of(values, "attachments"),
-        copy_to=values.get("copy_to", ""),
-        printer=profile.issuer,
-        printed_on=today,
     )
     return Draft(content=content, title=values["title"])
 
