@@ -278,7 +278,7 @@ def document_docx(document: Document) -> bytes:
     the one issued (its SHA-256 differs): the office restores it from a backup."""
     try:
         # From the storage, whatever the field object holds in memory since it was written.
-        with document.docx.storage.open(document.docx.name, "rb") as handle:
+        with document.docx.storage.open(document.docx.name or "", "rb") as handle:
             data = bytes(handle.read())
     except OSError:
         raise InvalidState(codes.DOCUMENT_FILE_DAMAGED) from None
@@ -291,7 +291,7 @@ def document_pdf(document: Document, *, archival: bool = False) -> bytes:
     """The PDF of the issued .docx: converted once and kept (with its SHA-256); PDF/A on request, not kept."""
     if document.pdf and not archival:
         try:
-            with document.pdf.storage.open(document.pdf.name, "rb") as handle:
+            with document.pdf.storage.open(document.pdf.name or "", "rb") as handle:
                 data = bytes(handle.read())
             if sha256(data) == document.pdf_sha256:
                 return data
