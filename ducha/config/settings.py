@@ -263,6 +263,8 @@ DUCHA_WEBHOOK_STYLE = os.environ.get("DUCHA_WEBHOOK_STYLE", "wecom")
 DUCHA_PDF_ENGINE = os.environ.get("DUCHA_PDF_ENGINE", "127.0.0.1:2003,127.0.0.1:2005")
 DUCHA_PDF_TIMEOUT_SECONDS = int(os.environ.get("DUCHA_PDF_TIMEOUT_SECONDS", "60"))
 DUCHA_PDF_PYTHON = os.environ.get("DUCHA_PDF_PYTHON", "/usr/bin/python3")
+# `ducha pdf_engine` starts each engine afresh after this many conversions (0: never).
+DUCHA_PDF_RECYCLE_AFTER = int(os.environ.get("DUCHA_PDF_RECYCLE_AFTER", "300"))
 # The 催办通知单 turns red past this many working days overdue, or once the item has been chased this many times.
 DUCHA_CHASE_RED_OVERDUE_WORKDAYS = int(os.environ.get("DUCHA_CHASE_RED_OVERDUE_WORKDAYS", "10"))
 DUCHA_CHASE_RED_AFTER_CHASES = int(os.environ.get("DUCHA_CHASE_RED_AFTER_CHASES", "2"))

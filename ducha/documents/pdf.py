@@ -132,7 +132,12 @@ def docx_to_pdf(data: bytes, *, archival: bool = False) -> bytes:
 
 
 def engine_command(
-    *, port: int, profile: Path, python: str | None = None, uno_port: int | None = None
+    *,
+    port: int,
+    profile: Path,
+    python: str | None = None,
+    uno_port: int | None = None,
+    stop_after: int | None = None,
 ) -> tuple[list[str], dict[str, str]]:
     """The command line and environment of the PDF engine: the system's Python (which has LibreOffice's `uno`)
     running unoserver, installed in this project's environment and reached through a folder that holds only it."""
@@ -160,6 +165,7 @@ def engine_command(
         str(profile),
         "--conversion-timeout",
         str(settings.DUCHA_PDF_TIMEOUT_SECONDS),
+        *(["--stop-after", str(stop_after)] if stop_after else []),
     ]
     environment = {"PYTHONPATH": str(path), "FONTCONFIG_FILE": str(FONTS_CONF), "HOME": str(profile.parent)}
     return command, environment

@@ -8,6 +8,8 @@ from io import StringIO
 from django.core.management import call_command
 
 from ducha.documents import pdf
+from ducha.documents.layout import render_docx
+from tests.documents.test_layout import _content
 
 
 def _run() -> str:
@@ -31,3 +33,55 @@ def test_an_engine_already_running_is_left_as_it_is(settings, pdf_engine_address
     settings.DUCHA_PDF_ENGINE = pdf_engine_address
     output = _run()
     assert f"{pdf_engine_address} is already running" in output and "nothing to start" in output
+
+
+def test_an_engine_is_started_again_after_its_conversions_and_stops_with_the_command(tmp_path):
+    """Recycled after DUCHA_PDF_RECYCLE_AFTER conversions (a long-lived LibreOffice slows down) and after a
+    conversion that timed out: the supervisor starts it again; stopping the command stops the engines."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from django.conf import settings as django_settings
+
+    from tests.clock import ducha_command
+    from tests.pdf_engine import _environment, _free_ports
+
+    if not pdf.libreoffice_installed() or not pdf.system_python_has_uno():
+        import pytest
+
+        pytest.skip("LibreOffice is not installed")
+    port, _uno = _free_ports()
+    address = f"127.0.0.1:{port}"
+    environment = _environment(
+        {"DUCHA_PDF_ENGINE": address, "DUCHA_PDF_RECYCLE_AFTER": "2", "DUCHA_VAR_DIR": str(tmp_path)}
+    )
+    command = subprocess.Popen(
+        ducha_command("pdf_engine"), env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    saved = django_settings.DUCHA_PDF_ENGINE
+    django_settings.DUCHA_PDF_ENGINE = address
+    try:
+        docx = render_docx(_content())
+
+        def convert_when_ready() -> bytes:
+            deadline = time.monotonic() + 90
+            while True:
+                try:
+                    return pdf.docx_to_pdf(docx)
+                except pdf.PdfUnavailable:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.5)
+
+        for _ in range(3):  # the second ends the first engine; the third is served by the one started again
+            assert convert_when_ready().startswith(b"%PDF-")
+    finally:
+        django_settings.DUCHA_PDF_ENGINE = saved
+        command.send_signal(signal.SIGTERM)
+        output = command.communicate(timeout=60)[0].decode(errors="replace")
+    assert command.returncode == 0
+    assert f"{address} exited, started again" in output
+    assert not pdf.engine_answers(("127.0.0.1", port))  # stopped with the command
+    assert os.path.isdir(tmp_path / "pdf-engine" / "profile-0")

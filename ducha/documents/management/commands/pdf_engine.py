@@ -1,5 +1,7 @@
 """`ducha pdf_engine`: run the PDF engines — unoserver keeping one headless LibreOffice loaded — on each address of
-DUCHA_PDF_ENGINE on this machine (127.0.0.1:2003 and :2005 by default: one per core) until stopped. `make run` starts it beside the web server when LibreOffice is
+DUCHA_PDF_ENGINE on this machine (127.0.0.1:2003 and :2005 by default: one per core) until stopped, starting an
+engine again when it exits: after DUCHA_PDF_RECYCLE_AFTER conversions (a LibreOffice kept for thousands of
+conversions becomes two to three times slower: measured in docs/benchmarks.md) or after a conversion that timed out. `make run` starts it beside the web server when LibreOffice is
 installed; production runs it as a service on each app node (docs/documents.md).
 
 Without LibreOffice (or the system Python's `uno`) it says so in one Chinese line and exits 0: the .docx still
@@ -11,6 +13,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +48,7 @@ class Command(BaseCommand):
             )
             return
         base = Path(options["profile"] or Path(settings.VAR_DIR) / "pdf-engine").resolve()
-        processes = []
+        engines: list[_Engine] = []
         # One LibreOffice per address on this machine (each its own profile); engines elsewhere run there.
         for index, (host, port) in enumerate(addresses):
             if host not in LOCAL_HOSTS:
@@ -53,19 +56,49 @@ class Command(BaseCommand):
             if pdf.engine_answers((host, port)):
                 self.stdout.write(f"pdf engine: {host}:{port} is already running, left as it is")
                 continue
-            profile = base / f"profile-{index}"
-            profile.parent.mkdir(parents=True, exist_ok=True)
-            command, environment = pdf.engine_command(port=port, profile=profile)
-            processes.append(subprocess.Popen(command, env={**os.environ, **environment}))
-            self.stdout.write(f"pdf engine: {host}:{port}")
+            # Staggered, so that the engines never recycle at the same moment.
+            recycle = settings.DUCHA_PDF_RECYCLE_AFTER * (len(addresses) + index) // len(addresses)
+            command, environment = pdf.engine_command(
+                port=port, profile=base / f"profile-{index}", stop_after=recycle or None
+            )
+            engines.append(_Engine(f"{host}:{port}", command, {**os.environ, **environment}))
+        if not engines:
+            self.stdout.write("pdf engine: nothing to start")
+            return
+        stopping = threading.Event()
 
         def stop(signum: int, frame: object) -> None:
-            for process in processes:
-                process.terminate()
+            stopping.set()
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        for process in processes:
-            process.wait()
-        if not processes:
-            self.stdout.write("pdf engine: nothing to start")
+        for engine in engines:
+            engine.start()
+            self.stdout.write(f"pdf engine: {engine.address}")
+        # A supervisor: an engine exits after its conversions (recycled: a long-lived LibreOffice slows down) or
+        # a conversion that timed out, and is started again; the others take the conversions meanwhile.
+        while not stopping.wait(0.5):
+            for engine in engines:
+                if engine.process is not None and engine.process.poll() is not None:
+                    self.stdout.write(f"pdf engine: {engine.address} exited, started again")
+                    engine.start()
+        for engine in engines:
+            engine.stop()
+
+
+class _Engine:
+    def __init__(self, address: str, command: list[str], environment: dict[str, str]) -> None:
+        self.address, self.command, self.environment = address, command, environment
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.command, env=self.environment)
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
