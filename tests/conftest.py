@@ -57,6 +57,7 @@ def _media_root(tmp_path, settings) -> None:
     settings.DUCHA_DASHBOARD_CACHE_SECONDS = 0
     # No test reaches a PDF engine unless it asks for one (the `pdf_engine` fixture).
     settings.DUCHA_PDF_ENGINE = ""
+    settings.DUCHA_PDF_WAIT_SECONDS = 0  # an engine that is not there is refused at once
 
 
 @pytest.fixture

@@ -262,6 +262,8 @@ DUCHA_WEBHOOK_STYLE = os.environ.get("DUCHA_WEBHOOK_STYLE", "wecom")
 # Comma-separated: conversions are spread over the engines, one LibreOffice each (about one per core).
 DUCHA_PDF_ENGINE = os.environ.get("DUCHA_PDF_ENGINE", "127.0.0.1:2003,127.0.0.1:2005")
 DUCHA_PDF_TIMEOUT_SECONDS = int(os.environ.get("DUCHA_PDF_TIMEOUT_SECONDS", "60"))
+# How long a conversion waits for an engine being started again (recycled) before it is refused.
+DUCHA_PDF_WAIT_SECONDS = float(os.environ.get("DUCHA_PDF_WAIT_SECONDS", "15"))
 DUCHA_PDF_PYTHON = os.environ.get("DUCHA_PDF_PYTHON", "/usr/bin/python3")
 # `ducha pdf_engine` starts each engine afresh after this many conversions (0: never).
 DUCHA_PDF_RECYCLE_AFTER = int(os.environ.get("DUCHA_PDF_RECYCLE_AFTER", "300"))

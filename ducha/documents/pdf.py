@@ -13,6 +13,7 @@ import http.client
 import itertools
 import shutil
 import subprocess
+import time
 import xmlrpc.client
 from pathlib import Path
 from typing import Any, cast
@@ -111,24 +112,33 @@ def pdf_unavailable() -> str | None:
 
 
 def docx_to_pdf(data: bytes, *, archival: bool = False) -> bytes:
-    """The PDF of the .docx `data` (PDF/A-2b where `archival`: the archives' format, fonts embedded)."""
-    reason = pdf_unavailable()
-    if reason is not None:
-        raise PdfUnavailable(reason)
+    """The PDF of the .docx `data` (PDF/A-2b where `archival`: the archives' format, fonts embedded).
+
+    An engine being started again (recycled after its conversions, or after a timeout) is away for a few seconds:
+    when no engine answers, the conversion waits up to DUCHA_PDF_WAIT_SECONDS for one to come back before it is
+    refused. Where LibreOffice is not installed or PDF is switched off, it is refused at once."""
+    if not engine_addresses() or not libreoffice_installed():
+        raise PdfUnavailable(pdf_unavailable() or "")
     options = ["SelectPdfVersion=2"] if archival else []
-    failure: Exception | None = None
-    for address in _in_turn():  # the next engine in turn; another if it does not answer
-        try:
-            result = cast(
-                xmlrpc.client.Binary,
-                _proxy(settings.DUCHA_PDF_TIMEOUT_SECONDS, address).convert(
-                    None, xmlrpc.client.Binary(data), None, "pdf", None, options, True, None, None
-                ),
-            )
-            return bytes(result.data)
-        except (TimeoutError, OSError, xmlrpc.client.Error) as error:
-            failure = error
-    raise PdfUnavailable(str(_("The PDF engine failed: %(error)s") % {"error": failure}))
+    deadline = time.monotonic() + settings.DUCHA_PDF_WAIT_SECONDS
+    while True:
+        failure: Exception | None = None
+        for address in _in_turn():  # the next engine in turn; another if it does not answer
+            try:
+                result = cast(
+                    xmlrpc.client.Binary,
+                    _proxy(settings.DUCHA_PDF_TIMEOUT_SECONDS, address).convert(
+                        None, xmlrpc.client.Binary(data), None, "pdf", None, options, True, None, None
+                    ),
+                )
+                return bytes(result.data)
+            except (TimeoutError, OSError, xmlrpc.client.Error) as error:
+                # Not there, or answering while its LibreOffice is being replaced: another, or again soon.
+                failure = error
+        if time.monotonic() >= deadline:
+            reason = pdf_unavailable()
+            raise PdfUnavailable(reason or str(_("The PDF engine failed: %(error)s") % {"error": failure}))
+        time.sleep(0.5)
 
 
 def engine_command(

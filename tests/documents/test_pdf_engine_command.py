@@ -75,10 +75,14 @@ def test_an_engine_is_started_again_after_its_conversions_and_stops_with_the_com
                         raise
                     time.sleep(0.5)
 
-        for _ in range(3):  # the second ends the first engine; the third is served by the one started again
-            assert convert_when_ready().startswith(b"%PDF-")
+        assert convert_when_ready().startswith(b"%PDF-")  # the engine is up
+        # The second conversion ends the engine's run; the third waits for the one started again.
+        django_settings.DUCHA_PDF_WAIT_SECONDS = 60
+        for _ in range(2):
+            assert pdf.docx_to_pdf(docx).startswith(b"%PDF-")
     finally:
         django_settings.DUCHA_PDF_ENGINE = saved
+        django_settings.DUCHA_PDF_WAIT_SECONDS = 0
         command.send_signal(signal.SIGTERM)
         output = command.communicate(timeout=60)[0].decode(errors="replace")
     assert command.returncode == 0
