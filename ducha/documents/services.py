@@ -34,7 +34,7 @@ from ducha.common.errors import InvalidState, NotFound, NotPermitted, Validation
 from ducha.documents import pdf
 from ducha.documents.kinds import KINDS, Kind, refuse_unavailable
 from ducha.documents.kinds.base import Draft, Inputs
-from ducha.documents.layout import render_docx
+from ducha.documents.layout import render_docx, writable
 from ducha.documents.models import Document, DocumentProfile, DocumentSequence
 from ducha.orgs.models import Role, Unit, User
 
@@ -228,7 +228,7 @@ def _write(
 
 def document_correct(*, document_id: int, subject: Any, actor: User, inputs: Inputs, reason: str) -> Document:
     """A new version of an issued document under its number, pointing to the one it corrects."""
-    reason = (reason or "").strip()
+    reason = writable(reason or "").strip()
     if not reason:
         raise ValidationFailed(
             codes.DOCUMENT_CORRECTION_REASON_REQUIRED,

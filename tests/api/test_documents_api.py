@@ -178,12 +178,18 @@ def test_the_government_issues_a_bulletin(world, api, today):
         ("post", "/documents/batches", {"day": "2026-13-45"}),
         ("post", "/documents/batches", {"day": "9999-12-31"}),
         ("post", "/government/documents/bulletin/issue", {"inputs": {"title": "通报", "body": "\x00"}}),
+        (
+            "post",
+            "/documents/{notice}/corrections",
+            {"reason": "\x00更正", "inputs": {"contact_name": "\x00"}},
+        ),
     ],
 )
 def test_bad_input_is_refused_clearly_never_a_server_error(world, api, method, path, data):
     item = item_in(world, ItemStatus.ASSIGNED)
     office = api("office")
-    path = path.replace("{item}", str(item.pk))
+    notice = office.post(f"/items/{item.pk}/documents/supervision_notice/issue", {"inputs": CONTACT}).json()
+    path = path.replace("{item}", str(item.pk)).replace("{notice}", str(notice["id"]))
     response = office.get(path) if method == "get" else office.post(path, data)
     assert response.status_code < 500, (path, response.status_code, response.content[:500])
     if response["Content-Type"].startswith("application/json") and response.status_code >= 400:

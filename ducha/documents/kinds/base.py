@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from ducha.common import error_codes as codes
 from ducha.common.errors import InvalidState, ValidationFailed
-from ducha.documents.layout import Block, Content
+from ducha.documents.layout import Block, Content, writable
 from ducha.documents.models import DocumentProfile
 from ducha.orgs.models import Unit, User
 
@@ -77,7 +77,8 @@ class Kind:
         values = self.defaults(subject, profile)
         for name, value in given.items():
             if name in values or name == self.part_input:
-                values[name] = (value or "").strip()
+                # What a .docx (and PostgreSQL's text) cannot hold is dropped: NUL and the other controls.
+                values[name] = writable(str(value or "")).strip()
         missing = {
             spec.name: _("%(field)s is required for a %(kind)s.") % {"field": spec.label, "kind": self.label}
             for spec in self.inputs
