@@ -10,8 +10,10 @@ from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, SessionAuth
 
@@ -60,6 +62,42 @@ def unescaped_json(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     return wrapper
 
 
+class TextParser(Parser):
+    """ninja's JSON, query-string and form parsing, refusing a NUL character anywhere as bad input (400, naming the
+    field): PostgreSQL's text cannot hold one, and no user means one (the web forms refuse it the same way)."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = super().parse_body(request)
+        _refuse_nul(data, ["body"])
+        return data
+
+    def parse_querydict(self, data: Any, list_fields: list[str], request: HttpRequest) -> dict[str, Any]:
+        result = super().parse_querydict(data, list_fields, request)
+        _refuse_nul(result, ["query"])
+        return result
+
+
+def _refuse_nul(value: Any, location: list[Any]) -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValidationError(
+                [
+                    {
+                        "loc": tuple(location),
+                        "msg": str(_("Text cannot contain the NUL character.")),
+                        "type": "value_error",
+                    }
+                ]
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul(key, location)
+            _refuse_nul(item, [*location, key])
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_nul(item, [*location, index])
+
+
 class DuchaAPI(NinjaAPI):
     def get_openapi_operation_id(self, operation: Any) -> str:
         """`ducha_api_<area>_<function>`, the area being the module or package under `ducha.api` (`items`,
@@ -78,6 +116,7 @@ api = DuchaAPI(
     urls_namespace="api-v1",
     auth=[BearerToken(), SessionAuth()],
     renderer=ChineseJSONRenderer(),
+    parser=TextParser(),
     docs_url="/docs",
     openapi_url="/openapi.json",
     docs_decorator=unescaped_json,
@@ -120,6 +159,8 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     # ninja raises these itself: a body that is not JSON (400), a session request without its CSRF token (403).
+    if isinstance(exc.__cause__, ValidationError):  # the body parsed, then refused by TextParser
+        return validation_error(request, exc.__cause__)
     code = {
         403: error_codes.CSRF_FAILED,
         404: error_codes.NOT_FOUND,
