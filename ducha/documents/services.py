@@ -30,9 +30,9 @@ from django.utils.translation import gettext as _
 from ducha.audit.models import EventType
 from ducha.audit.services import event_record
 from ducha.common import error_codes as codes
-from ducha.common.errors import InvalidState, NotFound, NotPermitted, ValidationFailed
+from ducha.common.errors import DomainError, InvalidState, NotFound, NotPermitted, ValidationFailed
 from ducha.documents import pdf
-from ducha.documents.kinds import KINDS, Kind, refuse_unavailable
+from ducha.documents.kinds import KINDS, Kind
 from ducha.documents.kinds.base import Draft, Inputs
 from ducha.documents.layout import render_docx, writable
 from ducha.documents.models import Document, DocumentProfile, DocumentSequence
@@ -95,13 +95,33 @@ def _require_issuer(actor: User, government: Unit) -> None:
         raise NotPermitted(codes.ROLE_REQUIRED, _("Only the supervision office issues its documents."))
 
 
+def issue_refusal(*, kind: Kind, subject: Any, actor: User, issuing: bool = True) -> DomainError | None:
+    """Why the actor may not draft (or, `issuing`, issue) the kind about the subject now, or None: the one rule
+    the services apply and the pages ask before they show a form."""
+    if not may_issue(actor, government_of_subject(subject, kind.subject_type)):
+        return NotPermitted(codes.ROLE_REQUIRED, _("Only the supervision office issues its documents."))
+    reason = kind.unavailable(subject)
+    if reason:
+        return InvalidState(codes.DOCUMENT_NOT_AVAILABLE, reason)
+    if issuing and not kind.numbered:
+        return InvalidState(
+            codes.DOCUMENT_NOT_AVAILABLE,
+            _("This document is not issued: it always shows the current record."),
+        )
+    return None
+
+
+def _refuse(refusal: DomainError | None) -> None:
+    if refusal is not None:
+        raise refusal
+
+
 def document_draft(
     *, kind: Kind, subject: Any, actor: User, inputs: Inputs, today: datetime.date | None = None
 ) -> Made:
     """The kind laid out for the subject, unnumbered; nothing is written."""
     government = government_of_subject(subject, kind.subject_type)
-    _require_issuer(actor, government)
-    refuse_unavailable(kind, subject)
+    _refuse(issue_refusal(kind=kind, subject=subject, actor=actor, issuing=False))
     return _make(kind, subject, government, inputs, today or timezone.localdate(), number="")
 
 
@@ -140,13 +160,7 @@ def _file_name(kind: Kind, year: int, seq: int | None, version: int) -> str:
 def document_issue(*, kind: Kind, subject: Any, actor: User, inputs: Inputs) -> Document:
     """Issue the kind about the subject: numbered, frozen, on the timeline."""
     government = government_of_subject(subject, kind.subject_type)
-    _require_issuer(actor, government)
-    if not kind.numbered:
-        raise InvalidState(
-            codes.DOCUMENT_NOT_AVAILABLE,
-            _("This document is not issued: it always shows the current record."),
-        )
-    refuse_unavailable(kind, subject)
+    _refuse(issue_refusal(kind=kind, subject=subject, actor=actor))
     today = timezone.localdate()
     profile = profile_for(government)
     # Refuse bad input before a number is taken.

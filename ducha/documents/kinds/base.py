@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ducha.common import error_codes as codes
-from ducha.common.errors import InvalidState, ValidationFailed
+from ducha.common.errors import ValidationFailed
 from ducha.documents.layout import Block, Content, writable
 from ducha.documents.models import DocumentProfile
 from ducha.orgs.models import Unit, User
@@ -104,12 +104,6 @@ def register(kind: Kind) -> Kind:
 
 def kinds_for(subject_type: str) -> list[Kind]:
     return [kind for kind in KINDS.values() if kind.subject_type == subject_type]
-
-
-def refuse_unavailable(kind: Kind, subject: Any) -> None:
-    reason = kind.unavailable(subject)
-    if reason:
-        raise InvalidState(codes.DOCUMENT_NOT_AVAILABLE, reason)
 
 
 # --- small helpers for the kinds' texts --------------------------------------------------------------------------

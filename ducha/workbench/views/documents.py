@@ -144,21 +144,6 @@ def _document_or_404(user: User, document_id: int) -> tuple[Document, Subject]:
     return document, subject
 
 
-def _issue_refusal(user: User, subject: Subject, kind: Kind, *, issuing: bool = True) -> DomainError | None:
-    """Why the user may not draft (or issue) the kind about the subject now, or None."""
-    if not services.may_issue(user, subject.government):
-        return NotPermitted(codes.ROLE_REQUIRED, _("Only the supervision office issues its documents."))
-    reason = kind.unavailable(subject.object)
-    if reason:
-        return InvalidState(codes.DOCUMENT_NOT_AVAILABLE, reason)
-    if issuing and not kind.numbered:
-        return InvalidState(
-            codes.DOCUMENT_NOT_AVAILABLE,
-            _("This document is not issued: it always shows the current record."),
-        )
-    return None
-
-
 def _refused(request: HttpRequest, subject: Subject, error: DomainError) -> HttpResponse:
     return render(
         request, "documents/refused.html", {"subject": subject, "error": error}, status=error.status
@@ -308,7 +293,7 @@ def document_form(request: HttpRequest, subject_type: str, subject_id: int, kind
     user = user_of(request)
     subject = _subject_or_404(user, subject_type, subject_id)
     chosen = _kind_or_404(kind, subject_type)
-    refusal = _issue_refusal(user, subject, chosen)
+    refusal = services.issue_refusal(kind=chosen, subject=subject.object, actor=user)
     if refusal is not None:
         return _refused(request, subject, refusal)
     parts = part_choices(chosen, subject.object, user)
@@ -380,7 +365,7 @@ def document_preview(request: HttpRequest, subject_type: str, subject_id: int, k
     user = user_of(request)
     subject = _subject_or_404(user, subject_type, subject_id)
     chosen = _kind_or_404(kind, subject_type)
-    refusal = _issue_refusal(user, subject, chosen, issuing=False)
+    refusal = services.issue_refusal(kind=chosen, subject=subject.object, actor=user, issuing=False)
     if refusal is not None:
         return _refused(request, subject, refusal)
     parts = part_choices(chosen, subject.object, user)
