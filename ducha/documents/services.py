@@ -122,14 +122,21 @@ def document_draft(
     """The kind laid out for the subject, unnumbered; nothing is written."""
     government = government_of_subject(subject, kind.subject_type)
     _refuse(issue_refusal(kind=kind, subject=subject, actor=actor, issuing=False))
-    return _make(kind, subject, government, inputs, today or timezone.localdate(), number="")
+    profile = profile_for(government)
+    values = kind.clean(subject, profile, inputs)
+    return _make(kind, subject, profile, values, today or timezone.localdate(), number="")
 
 
 def _make(
-    kind: Kind, subject: Any, government: Unit, inputs: Inputs, today: datetime.date, *, number: str
+    kind: Kind,
+    subject: Any,
+    profile: DocumentProfile,
+    values: Inputs,
+    today: datetime.date,
+    *,
+    number: str,
 ) -> Made:
-    profile = profile_for(government)
-    values = kind.clean(subject, profile, inputs)
+    """The kind laid out from input already cleaned (`Kind.clean`), with its number if it has one."""
     draft = kind.build(subject, profile, values, today)
     content = draft.content
     if number:
@@ -168,7 +175,7 @@ def document_issue(*, kind: Kind, subject: Any, actor: User, inputs: Inputs) -> 
     with transaction.atomic():
         seq = _next_number(government, kind, today.year)
         number = number_text(profile, kind, today.year, seq)
-        made = _make(kind, subject, government, values, today, number=number)
+        made = _make(kind, subject, profile, values, today, number=number)
         if not kind.repeatable:
             issued = Document.objects.filter(
                 subject_type=kind.subject_type, subject_id=subject.pk, kind=kind.name, part=made.draft.part
@@ -260,7 +267,7 @@ def document_correct(*, document_id: int, subject: Any, actor: User, inputs: Inp
         profile = profile_for(government)
         given = {**old.content, **dict(inputs)}
         values = kind.clean(subject, profile, given)
-        made = _make(kind, subject, government, values, timezone.localdate(), number=old.number)
+        made = _make(kind, subject, profile, values, timezone.localdate(), number=old.number)
         document = _write(
             kind=kind,
             subject=subject,
