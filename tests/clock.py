@@ -91,3 +91,19 @@ def python_command(*argv: str) -> list[str]:
 def ducha_command(*argv: str) -> list[str]:
     """`ducha ARGV…` in a subprocess at this process's current instant."""
     return python_command("-m", "ducha", *argv)
+
+
+def environment_without_faketime() -> dict[str, str]:
+    """This process's environment without libfaketime (its LD_PRELOAD entry and FAKETIME* settings), for the
+    helpers that must keep the wall clock under CI's libfaketime run: Chromium, LibreOffice."""
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name != "LD_PRELOAD" and not name.startswith("FAKETIME")
+    }
+    preload = [
+        part for part in os.environ.get("LD_PRELOAD", "").split(":") if part and "faketime" not in part
+    ]
+    if preload:
+        environment["LD_PRELOAD"] = ":".join(preload)
+    return environment

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from ducha.documents import pdf
+from tests.clock import environment_without_faketime
 
 STARTUP_SECONDS = 90
 
@@ -36,18 +37,7 @@ def _free_ports() -> tuple[int, int]:
 
 
 def _environment(extra: dict[str, str]) -> dict[str, str]:
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if name != "LD_PRELOAD" and not name.startswith("FAKETIME")
-    }
-    preload = [
-        part for part in os.environ.get("LD_PRELOAD", "").split(":") if part and "faketime" not in part
-    ]
-    if preload:
-        environment["LD_PRELOAD"] = ":".join(preload)
-    environment.update(extra)
-    return environment
+    return {**environment_without_faketime(), **extra}
 
 
 @pytest.fixture(scope="session")

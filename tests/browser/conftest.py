@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from ducha.devtools.demo import DEMO_PASSWORD
+from tests.clock import environment_without_faketime
 
 CHROMIUM = os.environ.get("DUCHA_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -36,18 +37,17 @@ def _without_libfaketime() -> Iterator[None]:
     """The browser keeps the wall clock. CI also runs the suite under libfaketime, whose LD_PRELOAD every child
     inherits; Chromium does not load a page under it. The product's clock is the server's, which keeps the moved
     time; the pages take no date from the browser (cookies carry Max-Age, which does not depend on its clock)."""
-    saved = {
-        name: os.environ[name] for name in os.environ if name == "LD_PRELOAD" or name.startswith("FAKETIME")
-    }
-    preload = [part for part in saved.get("LD_PRELOAD", "").split(":") if part and "faketime" not in part]
+    clean = environment_without_faketime()
+    # Only what differs is touched (LD_PRELOAD and FAKETIME*): the live server's thread reads the environment too.
+    saved = {name: value for name, value in os.environ.items() if clean.get(name) != value}
     for name in saved:
         del os.environ[name]
-    if preload:
-        os.environ["LD_PRELOAD"] = ":".join(preload)
+    os.environ.update({name: clean[name] for name in saved if name in clean})
     try:
         yield
     finally:
-        os.environ.pop("LD_PRELOAD", None)
+        for name in saved:
+            os.environ.pop(name, None)
         os.environ.update(saved)
 
 
