@@ -182,11 +182,12 @@ def contact_note(values: Mapping[str, str]) -> str:
 def from_office(
     profile: DocumentProfile, values: Mapping[str, str], today: datetime.date, **fields: Any
 ) -> Content:
-    """A document the office signs and prints on `today`: its mark, 署名 and 成文日期, the 附注 with the contact,
-    the 附件说明, 抄送 and the 版记's 印发机关 and date (`printer=""`: no 版记) — from the profile and the input;
-    the kind gives the title, the recipients, the text and anything else."""
+    """A document the office signs and prints on `today`: its mark, 主送 (the `recipients` input where the kind
+    has one), 署名 and 成文日期, the 附注 with the contact, the 附件说明, 抄送 and the 版记's 印发机关 and date
+    (`printer=""`: no 版记) — from the profile and the input; the kind gives the title, the text and anything else."""
     defaults: dict[str, Any] = {
         "mark": profile.mark,
+        "recipients": values.get("recipients", ""),
         "date": today,
         "signature": profile.issuer,
         "note": contact_note(values),

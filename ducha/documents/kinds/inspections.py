@@ -101,7 +101,6 @@ def _inspection_report(
         values,
         today,
         title=f"关于{inspection.topic}的督查报告",
-        recipients=values.get("recipients", ""),
         body=body,
     )
     return Draft(content=content, title=f"督查报告：{inspection.topic}")
@@ -373,7 +372,6 @@ def _annual_plan(plan: AnnualPlan, profile: DocumentProfile, values: Inputs, tod
         values,
         today,
         title=f"{plan.government.name}{plan.year}年度督查计划",
-        recipients=values.get("recipients", ""),
         body=body,
     )
     return Draft(content=content, title=f"{plan.year}年度督查计划")

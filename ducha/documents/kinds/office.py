@@ -27,7 +27,6 @@ def _bulletin(government: Unit, profile: DocumentProfile, values: Inputs, today:
         values,
         today,
         title=values["title"],
-        recipients=values["recipients"],
         body=paragraphs(values["body"]),
     )
     return Draft(content=content, title=values["title"])
