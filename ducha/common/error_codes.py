@@ -107,6 +107,26 @@ DOCUMENT_CORRECTION_REASON_REQUIRED = "document_correction_reason_required"
 DOCUMENT_SUPERSEDED = "document_superseded"
 DOCUMENT_FILE_DAMAGED = "document_file_damaged"
 
+# Evaluation and the year's ledger
+EVALUATION_PERIOD_INVALID = "evaluation_period_invalid"
+EVALUATION_WEIGHTS_INVALID = "evaluation_weights_invalid"
+EVALUATION_WEIGHTS_SUM = "evaluation_weights_sum"
+EVALUATION_GROUP_INVALID = "evaluation_group_invalid"
+EVALUATION_PERIOD_NOT_BEGUN = "evaluation_period_not_begun"
+EVALUATION_NOT_COMPUTED = "evaluation_not_computed"
+EVALUATION_FROZEN = "evaluation_frozen"
+LEDGER_YEAR_EXISTS = "ledger_year_exists"
+LEDGER_YEAR_CLOSED = "ledger_year_closed"
+LEDGER_ENTRY_INVALID = "ledger_entry_invalid"
+LEDGER_EMPTY = "ledger_empty"
+LEDGER_UNSETTLED = "ledger_unsettled"
+LEDGER_UNCONFIRMED = "ledger_unconfirmed"
+LEDGER_CARRY_REASON_REQUIRED = "ledger_carry_reason_required"
+LEDGER_CHECK_EXISTS = "ledger_check_exists"
+LEDGER_PREVIOUS_UNSETTLED = "ledger_previous_unsettled"
+REPORT_EXISTS = "period_report_exists"
+REPORT_NO_RECIPIENT = "period_report_no_recipient"
+
 MESSAGES: dict[str, Any] = {
     NOT_FOUND: _("The requested record does not exist or you may not see it."),
     NOT_AUTHENTICATED: _("Please sign in first."),
@@ -230,6 +250,28 @@ MESSAGES: dict[str, Any] = {
     DOCUMENT_FILE_DAMAGED: _(
         "The stored file of this document is missing or no longer the one issued; ask the administrator to restore it from the backup."
     ),
+    EVALUATION_PERIOD_INVALID: _("There is no such period."),
+    EVALUATION_WEIGHTS_INVALID: _("Each weight is a whole number from 0 to 100 for a known indicator."),
+    EVALUATION_WEIGHTS_SUM: _("The weights must add up to 100."),
+    EVALUATION_GROUP_INVALID: _("The comparable group is either departments or townships."),
+    EVALUATION_PERIOD_NOT_BEGUN: _("This period has not begun: there is nothing to score yet."),
+    EVALUATION_NOT_COMPUTED: _("The scores of this period have not been computed yet."),
+    EVALUATION_FROZEN: _("The scores of a closed year are frozen and are not computed again."),
+    LEDGER_YEAR_EXISTS: _("The ledger of this year already exists."),
+    LEDGER_YEAR_CLOSED: _(
+        "This year's ledger is closed: its history is frozen; record a correction instead."
+    ),
+    LEDGER_ENTRY_INVALID: _("This item cannot be put on this ledger."),
+    LEDGER_EMPTY: _("The ledger has no tasks yet."),
+    LEDGER_UNSETTLED: _(
+        "Some tasks are not settled: each must be done, carried over with a reason or withdrawn with approval."
+    ),
+    LEDGER_UNCONFIRMED: _("Some units have not confirmed their lists yet."),
+    LEDGER_CARRY_REASON_REQUIRED: _("Carrying a task over to next year needs its reason."),
+    LEDGER_CHECK_EXISTS: _("The mid-year check of this year has been made already."),
+    LEDGER_PREVIOUS_UNSETTLED: _("Last year's ledger has unfinished tasks not yet carried over or settled."),
+    REPORT_EXISTS: _("The report of this period already exists."),
+    REPORT_NO_RECIPIENT: _("There is no government above this one to submit the report to."),
 }
 
 

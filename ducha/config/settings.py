@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "ducha.reminders",
     "ducha.inspections",
     "ducha.documents",
+    "ducha.evaluation",
     "ducha.workbench",
     "ducha.api",
     "ducha.devtools",

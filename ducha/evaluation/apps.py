@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EvaluationConfig(AppConfig):
+    name = "ducha.evaluation"
+    verbose_name = _("Evaluation and the year's ledger")
+    demo_part = "ducha.devtools.demo.evaluation:PART"
