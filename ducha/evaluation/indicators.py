@@ -296,7 +296,7 @@ class Completion(Indicator):
     label = _("completed on time")
     rule = _("Each task due in the period is reported complete (a co-unit: its share) by its due date.")
 
-    def _queryset(self, units: Sequence[int], window: Window) -> QuerySet[Assignment]:
+    def _queryset(self, units: Sequence[int], window: Window) -> QuerySet[Any]:
         return (
             Assignment.objects.filter(
                 unit_id__in=units,
@@ -459,7 +459,7 @@ class FirstTime(Indicator):
         "Each item the office accepted in the period counts; it is a failure when the office had returned it to be redone before."
     )
 
-    def _queryset(self, units: Sequence[int], window: Window) -> QuerySet[Review]:
+    def _queryset(self, units: Sequence[int], window: Window) -> QuerySet[Any]:
         returned_before = Review.objects.filter(
             item_id=OuterRef("item_id"),
             decision=Review.Decision.RETURN,
@@ -514,7 +514,7 @@ class RectificationOnTime(Indicator):
         "Each rectification due in the period is reported complete by its due date and not failed at the check since."
     )
 
-    def _queryset(self, units: Sequence[int], window: Window) -> QuerySet[Rectification]:
+    def _queryset(self, units: Sequence[int], window: Window) -> QuerySet[Any]:
         return (
             Rectification.objects.filter(
                 target_id__in=units, due_date__gte=window.first_day, due_date__lt=window.until_day

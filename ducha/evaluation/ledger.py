@@ -199,7 +199,7 @@ def ledger_entries_add(
             .filter(source_type__in=list(PICKED_SOURCES))
             .values_list("id", "source_type")
         )
-        wanted = {item_id: PICKED_SOURCES[SourceType(source)] for item_id, source in rows}
+        wanted: dict[int, str] = {item_id: PICKED_SOURCES[SourceType(source)] for item_id, source in rows}
     else:
         ids = sorted({int(item_id) for item_id in item_ids})
         found = set(pick_candidates(ledger).filter(pk__in=ids).values_list("id", flat=True))
@@ -212,7 +212,7 @@ def ledger_entries_add(
                 )
                 % {"ids": ", ".join(map(str, missing))},
             )
-        wanted = dict.fromkeys(ids, category)
+        wanted = {item_id: str(category) for item_id in ids}
     entries = _entries_create(ledger, wanted)
     if ledger.status == LedgerStatus.OPEN:
         _confirmations_ensure(ledger, {entry.unit_id for entry in entries}, reset=True)
@@ -375,7 +375,7 @@ def entry_state(item: Item | dict[str, Any], as_of: dt.date) -> str:
         if due is not None and completed is not None and timezone.localdate(completed) > due:
             return "done_late"
         return "done"
-    light = light_of(status, due, warn, as_of)
+    light = light_of(str(status), due, warn, as_of)
     return {"red": "late", "yellow": "at_risk"}.get(light, "on_time")
 
 

@@ -175,9 +175,11 @@ def _ranked(rows: list[Row], previous_last: set[int]) -> None:
 
 
 def digest_of(rows: Sequence[Row] | Sequence[Score]) -> str:
+    """SHA-256 of the rows' canonical JSON (stored rows and computed ones give the same digest)."""
+    ordered: list[Any] = sorted(rows, key=lambda row: row.unit_id)
     canonical = [
         [row.unit_id, row.group, str(row.score), row.rank, row.last, row.last_twice, row.components]
-        for row in sorted(rows, key=lambda row: row.unit_id)
+        for row in ordered
     ]
     data = json.dumps(canonical, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(data.encode()).hexdigest()
@@ -194,7 +196,7 @@ def _previous_last(government_ids: Sequence[int], period: Period) -> dict[int, s
         last=True,
     ).values_list("run__government_id", "unit_id")
     for government_id, unit_id in rows:
-        found[government_id].add(unit_id)
+        found[government_id or 0].add(unit_id)
     return found
 
 

@@ -78,7 +78,7 @@ def scores_for(actor: User, period: Period, *, group: str | None = None) -> Scor
         rows = rows.filter(group=group)
     everyone = is_manager(actor, government_id)
     if not everyone:
-        rows = rows.filter(unit_id=actor.unit_id)
+        rows = rows.filter(unit_id=actor.unit_id or 0)
     return Scores(run, list(rows), everyone)
 
 
@@ -115,7 +115,7 @@ def ledgers_for(actor: User) -> QuerySet[LedgerYear]:
     queryset = LedgerYear.objects.select_related("government")
     if is_manager(actor, government_id):
         return queryset.filter(government_id=government_id)
-    return queryset.filter(confirmations__unit_id=actor.unit_id)
+    return queryset.filter(confirmations__unit_id=actor.unit_id or 0)
 
 
 def ledger_for(actor: User, ledger_id: int) -> LedgerYear:
@@ -128,7 +128,7 @@ def ledger_for(actor: User, ledger_id: int) -> LedgerYear:
 def entries_for(actor: User, ledger: LedgerYear, *, unit_id: int | None = None) -> QuerySet[LedgerEntry]:
     entries = ledger.entries.select_related("item", "unit").order_by("unit__sort_order", "unit_id", "id")
     if not is_manager(actor, ledger.government_id):
-        return entries.filter(unit_id=actor.unit_id)
+        return entries.filter(unit_id=actor.unit_id or 0)
     if unit_id is not None:
         entries = entries.filter(unit_id=unit_id)
     return entries
@@ -137,7 +137,7 @@ def entries_for(actor: User, ledger: LedgerYear, *, unit_id: int | None = None) 
 def confirmations_for(actor: User, ledger: LedgerYear) -> QuerySet[LedgerConfirmation]:
     rows = ledger.confirmations.select_related("unit", "decided_by")
     if not is_manager(actor, ledger.government_id):
-        return rows.filter(unit_id=actor.unit_id)
+        return rows.filter(unit_id=actor.unit_id or 0)
     return rows
 
 
