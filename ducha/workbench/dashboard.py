@@ -24,6 +24,9 @@ Definitions (for a year Y, in local time, Asia/Shanghai):
   year of assignment (an item assigned in December and completed in January counts for January's year);
   withdrawn items do not count. **On time**: completed on or before the due date (local dates).
 - **open**: the year's items not finished (assigned, in progress, under review); **overdue**: the red light today.
+  Every open item shows one light or none: open = red + yellow + green + no light, where **no light** is an open
+  item whose deadline does not run (under review) or that has no due date. The figures carry the four parts
+  (`red`, `yellow`, `green`, `no_light`) for the totals and for every row of the units table, so each adds up.
 - **sign-for timeliness** (签收及时率): assignments of the year's items signed by the end of the first working day
   after the day of notification (a notice of Friday afternoon is signed in time on Monday). Unsigned assignments
   count as late once that day has passed and are left out (pending) before.
@@ -32,21 +35,27 @@ Definitions (for a year Y, in local time, Asia/Shanghai):
   an item whose period spans a holiday shows up to the holiday's length more than the exact figure.
 
 - **the units table**: per lead unit, summed up to the units directly below the user's government (a county's
-  departments and townships; a city's departments and counties).
+  departments and townships; a city's departments and counties); such a row has `lead_within` true (it counts
+  the items led by the unit or a unit inside it), a lead unit outside that level stands for itself (false).
 - **the unit filter**: items that unit, or a unit inside it, is assigned to (lead or co-unit), as in the ledger;
   sign-for timeliness then counts that unit's own notices.
 
 Scope is `selectors.items_for_user(user)`; a unit user always sees their own unit's figures (see
 `dashboard_unit_for`).
+
+Every item figure has its drill-down in the ledger (`dashboard_ledger_filters`): the ledger's filters that select
+exactly the items counted, built from the same conditions (`ducha.workbench.ledger.filters`). Sign-for timeliness
+counts notices (assignments), not items, and has none.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from django.conf import settings
@@ -82,6 +91,14 @@ from ducha.items.models import (
 )
 from ducha.items.selectors import items_for_user, light_filter
 from ducha.orgs.models import UNIT_ROLES, Role, Unit, UnitKind, User
+from ducha.workbench.ledger.filters import (
+    COMPLETION_LATE,
+    COMPLETION_ON_TIME,
+    NO_LIGHT,
+    LedgerFilter,
+    completed_on_time_q,
+    completed_q,
+)
 from ducha.workbench.models import DashboardRollup
 from ducha.workcalendar import services as workdays
 
@@ -89,7 +106,14 @@ YEAR_MIN = 2000
 MONTHS = range(1, 13)
 # Statuses an item of the year can be in: it has been assigned.
 YEAR_STATUSES = [status for status in ItemStatus if status in ItemStatus.visible_to_units()]
+# The statuses of an open item of the year (assigned, in progress, under review).
+OPEN_STATUSES = tuple(status for status in YEAR_STATUSES if status not in ItemStatus.finished())
 LIGHTS = [Light.RED, Light.YELLOW, Light.GREEN]
+# The parts of the open items: each shows one light, or none.
+OPEN_PARTS = ("red", "yellow", "green", "no_light")
+# What the units table adds up per row (`_unit_rows`) and over its rows (`units_total`).
+_LEAD_SUMS = ("items", "open", *OPEN_PARTS, "completed", "on_time", "workdays")
+_UNIT_TOTAL_SUMS = ("items", "open", *OPEN_PARTS, "completed", "on_time")
 HINT_MAX_UNITS = 1000
 
 
@@ -222,8 +246,10 @@ class _Filters:
         self.period = period
         self.today = today
         self.assigned = period.q("assigned_at")
-        self.completed = period.q("completed_at") & ~Q(status=ItemStatus.CANCELLED)
-        self.on_time = self.completed & Q(completed_at__date__lte=F("due_date"))
+        self.open = self.assigned & Q(status__in=OPEN_STATUSES)
+        # The ledger's own conditions (its drill-down filters select exactly these items).
+        self.completed = period.q("completed_at") & completed_q()
+        self.on_time = period.q("completed_at") & completed_on_time_q()
         # Assigned or completed in the period, written so that an index on (government, assigned_at) serves it
         # (completion never precedes assignment); rows that match but were completed later count nowhere.
         self.touched = Q(assigned_at__lt=period.end) & (
@@ -236,7 +262,8 @@ class _Filters:
     def common(self) -> dict[str, Any]:
         return {
             "items": Count("id", filter=self.assigned),
-            Light.RED: Count("id", filter=self.light(Light.RED)),
+            **{str(light): Count("id", filter=self.light(light)) for light in LIGHTS},
+            "no_light": Count("id", filter=self.open & light_filter(Light.NONE, self.today)),
             "completed": Count("id", filter=self.completed),
             "on_time": Count("id", filter=self.on_time),
             "workdays": Sum(weekdays_between_sql("assigned_at", "completed_at"), filter=self.completed),
@@ -251,7 +278,6 @@ def _by_source_and_status(
     adds grouping columns (the summary's build groups by government and confidentiality too)."""
     period = filters.period
     aggregates = filters.common()
-    aggregates |= {light: Count("id", filter=filters.light(light)) for light in (Light.YELLOW, Light.GREEN)}
     for month in MONTHS:
         aggregates[f"assigned_{month}"] = Count("id", filter=period.q("assigned_at", month))
         aggregates[f"completed_{month}"] = Count(
@@ -275,7 +301,7 @@ def _by_lead_unit(
         # One lead assignment per item (a unique constraint): the join does not multiply rows.
         .filter(assignments__role=AssignmentRole.LEAD)
         .values(lead_unit=F("assignments__unit"), **(group or {}))
-        .annotate(open=Count("id", filter=filters.assigned & ~Q(status__in=ItemStatus.finished())))
+        .annotate(open=Count("id", filter=filters.open))
         .annotate(**filters.common())
         .order_by()
     )
@@ -378,9 +404,7 @@ def _unit_rows(
         lead = units.get(group["lead_unit"])
         path_ids = [int(part) for part in lead.path.strip("/").split("/")] if lead else []
         row_id = next((pk for pk in path_ids if pk in top_level), group["lead_unit"])
-        row = rows.setdefault(
-            row_id, dict.fromkeys(("items", "open", Light.RED, "completed", "on_time", "workdays"), 0)
-        )
+        row = rows.setdefault(row_id, dict.fromkeys(_LEAD_SUMS, 0))
         for field in row:
             row[field] += group[field] or 0
     result: list[dict[str, Any]] = []
@@ -392,9 +416,11 @@ def _unit_rows(
                 "unit_id": pk,
                 "name": name,
                 "short_name": (unit.short_name if unit else "") or name,
+                "lead_within": pk in top_level,
                 "items": row["items"],
                 "open": row["open"],
-                "overdue": row[Light.RED],
+                **{part: row[part] for part in OPEN_PARTS},
+                "overdue": row["red"],
                 "completed": row["completed"],
                 "on_time": row["on_time"],
                 "on_time_rate": _percent(row["on_time"], row["completed"]),
@@ -449,9 +475,9 @@ def _figures(
     totals: dict[str, int] = defaultdict(int)
     for row in source_rows:  # one row per (source type, status)
         statuses[row["status"]] += row["items"]
-        if row["status"] not in ItemStatus.finished():
+        if row["status"] in OPEN_STATUSES:
             totals["open"] += row["items"]
-        for field in ("items", "completed", "on_time", "workdays"):
+        for field in ("items", "completed", "on_time", "workdays", "no_light"):
             totals[field] += row[field] or 0
         for light in LIGHTS:
             lights[light] += row[light]
@@ -462,6 +488,7 @@ def _figures(
             months[f"assigned_{month}"] += row[f"assigned_{month}"]
             months[f"completed_{month}"] += row[f"completed_{month}"]
 
+    units_total = {field: sum(row[field] for row in units) for field in _UNIT_TOTAL_SUMS}
     source_labels = dict(SourceType.choices)
     return {
         "year": year,
@@ -470,6 +497,8 @@ def _figures(
         "totals": {
             "items": totals["items"],
             "open": totals["open"],
+            **{str(light): lights[light] for light in LIGHTS},
+            "no_light": totals["no_light"],
             "overdue": lights[Light.RED],
             "completed": totals["completed"],
             "on_time": totals["on_time"],
@@ -486,6 +515,11 @@ def _figures(
         ],
         "sign": sign,
         "units": units,
+        # The units table's last row: its columns added up (every item of the year has one lead unit).
+        "units_total": {
+            **units_total,
+            "on_time_rate": _percent(units_total["on_time"], units_total["completed"]),
+        },
         "by_source": [
             {
                 "source_type": code,
@@ -509,20 +543,91 @@ def _figures(
     }
 
 
+# --- the drill-down: the ledger's filters for each figure -------------------------------------------------------
+
+
+def _parts(assigned: LedgerFilter, completed: LedgerFilter) -> dict[str, LedgerFilter]:
+    """The filters of one row's figures: `assigned` selects the row's items of the year, `completed` those
+    completed in the year."""
+    open_items = replace(assigned, statuses=OPEN_STATUSES)
+    return {
+        "items": assigned,
+        "open": open_items,
+        **{str(light): replace(assigned, light=str(light)) for light in LIGHTS},
+        "no_light": replace(open_items, light=NO_LIGHT),
+        "overdue": replace(assigned, light=str(Light.RED)),
+        "completed": completed,
+        "on_time": replace(completed, completion=COMPLETION_ON_TIME),
+        "late": replace(completed, completion=COMPLETION_LATE),
+    }
+
+
+def dashboard_ledger_filters(stats: dict[str, Any]) -> dict[str, Any]:
+    """For each item figure of `stats` (from `dashboard_stats` or the summary), the ledger filter that selects
+    exactly the items it counts, in the same shape: `totals` and `units_total` (figure → filter), `by_status`
+    (status → filter), `by_light` (light → filter), `monthly` (one per month: assigned, completed), `by_source`
+    (source type → figure → filter) and `units` (unit id, as text → figure → filter). The year's items are those
+    assigned in it (the ledger's assigned date range), the completed ones those completed in it (its completed
+    date range); with a unit chosen, every filter names it (`unit`: the unit or a unit inside it is assigned).
+    Sign-for timeliness counts notices, not items: it has no filter."""
+    year, unit_id = int(stats["year"]), stats["unit_id"]
+    scope = LedgerFilter(within_unit_id=unit_id)
+
+    def assigned_in(first: datetime.date, last: datetime.date, spec: LedgerFilter = scope) -> LedgerFilter:
+        return replace(spec, assigned_from=first, assigned_to=last)
+
+    def completed_in(first: datetime.date, last: datetime.date, spec: LedgerFilter = scope) -> LedgerFilter:
+        return replace(spec, completed_from=first, completed_to=last)
+
+    first_day, last_day = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    totals = _parts(assigned_in(first_day, last_day), completed_in(first_day, last_day))
+    monthly = []
+    for month in MONTHS:
+        first = datetime.date(year, month, 1)
+        last = datetime.date(year, month, calendar.monthrange(year, month)[1])
+        monthly.append(
+            {"month": month, "assigned": assigned_in(first, last), "completed": completed_in(first, last)}
+        )
+    by_source = {}
+    for row in stats["by_source"]:
+        source = replace(scope, source_type=row["source_type"])
+        by_source[row["source_type"]] = _parts(
+            assigned_in(first_day, last_day, source), completed_in(first_day, last_day, source)
+        )
+    units = {}
+    for row in stats["units"]:
+        # A row at the level below the government sums the units inside it; any other stands for itself.
+        if row["lead_within"]:
+            lead = replace(scope, lead_within_unit_id=row["unit_id"])
+        else:
+            lead = replace(scope, lead_unit_id=row["unit_id"])
+        units[str(row["unit_id"])] = _parts(
+            assigned_in(first_day, last_day, lead), completed_in(first_day, last_day, lead)
+        )
+    return {
+        "totals": totals,
+        "units_total": totals,
+        "by_status": {
+            row["status"]: replace(totals["items"], statuses=(row["status"],)) for row in stats["by_status"]
+        },
+        "by_light": {row["light"]: totals[row["light"]] for row in stats["by_light"]},
+        "monthly": monthly,
+        "by_source": by_source,
+        "units": units,
+    }
+
+
 # --- the summary table (DashboardRollup) -------------------------------------------------------------------------
 
 ROLLUP_YEARS = 6  # the current year and the five before it: the years the dashboard offers
 _SOURCE_SUMS = (
     "items",
-    Light.RED,
-    Light.YELLOW,
-    Light.GREEN,
+    *OPEN_PARTS,
     "completed",
     "on_time",
     "workdays",
     *(f"{kind}_{month}" for kind in ("assigned", "completed") for month in MONTHS),
 )
-_LEAD_SUMS = ("items", "open", Light.RED, "completed", "on_time", "workdays")
 # Grouping columns the build adds to the live queries: the item's government and whether it is secret.
 _ITEM_GROUP = {
     "_government": F("government_id"),
@@ -709,6 +814,8 @@ def dashboard_rollup_for(
     if found is None:
         return None
     stats, built_at = found
+    if "units_total" not in stats:
+        return None  # counted before the figures had their parts (issue 13): counted live until the next run
     return _relabelled(stats), built_at
 
 
@@ -734,7 +841,7 @@ def dashboard_stats_cached(
     latest = Item.objects.aggregate(latest=Max("updated_at"))["latest"]
     key = ":".join(
         [
-            "ducha:dashboard:v1",
+            "ducha:dashboard:v2",
             str(user.pk),
             str(year),
             str(unit_id or ""),

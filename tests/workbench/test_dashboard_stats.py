@@ -179,9 +179,14 @@ def test_totals_and_on_time_completion_rate(world, known_world):
     stats = stats_for(world, "office")
 
     # 7 items assigned in 2026 (G was assigned in 2025); completed in 2026: A, B on time, C and G late.
+    # Open: D (red), F (yellow), E (green) and C (under review: no light).
     assert stats["totals"] == {
         "items": 7,
         "open": 4,
+        "red": 1,
+        "yellow": 1,
+        "green": 1,
+        "no_light": 1,
         "overdue": 1,
         "completed": 4,
         "on_time": 2,
@@ -213,8 +218,13 @@ def test_units_table(world, known_world):
     assert rows == [
         {
             "short_name": "发改局",
+            "lead_within": True,
             "items": 4,
             "open": 2,
+            "red": 1,
+            "yellow": 1,
+            "green": 0,
+            "no_light": 0,
             "overdue": 1,
             "completed": 2,
             "on_time": 2,
@@ -223,8 +233,13 @@ def test_units_table(world, known_world):
         },
         {
             "short_name": "住建局",
+            "lead_within": True,
             "items": 2,
             "open": 2,
+            "red": 0,
+            "yellow": 0,
+            "green": 1,
+            "no_light": 1,
             "overdue": 0,
             "completed": 1,
             "on_time": 0,
@@ -233,8 +248,13 @@ def test_units_table(world, known_world):
         },
         {
             "short_name": "城关镇",
+            "lead_within": True,
             "items": 1,
             "open": 0,
+            "red": 0,
+            "yellow": 0,
+            "green": 0,
+            "no_light": 0,
             "overdue": 0,
             "completed": 0,
             "on_time": 0,
@@ -245,8 +265,13 @@ def test_units_table(world, known_world):
         # is 14 — the documented approximation.
         {
             "short_name": "教育局",
+            "lead_within": True,
             "items": 0,
             "open": 0,
+            "red": 0,
+            "yellow": 0,
+            "green": 0,
+            "no_light": 0,
             "overdue": 0,
             "completed": 1,
             "on_time": 0,
@@ -318,6 +343,10 @@ def test_a_unit_user_sees_only_their_units_figures(world, known_world):
     assert stats["totals"] == {
         "items": 4,
         "open": 2,
+        "red": 1,
+        "yellow": 1,
+        "green": 0,
+        "no_light": 0,
         "overdue": 1,
         "completed": 2,
         "on_time": 2,

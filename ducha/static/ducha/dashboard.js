@@ -1,6 +1,7 @@
 /* 驾驶舱: draws the dashboard's charts with ECharts (served by the app) from the JSON in #dashboard-data.
  * Every word shown comes from that JSON (translated on the server); the tables beside the charts hold the same
- * figures, so nothing is lost without JavaScript or without the chart library. */
+ * figures, so nothing is lost without JavaScript or without the chart library. A click on a segment opens the
+ * ledger with exactly its items: each data item carries its ledger address (`link`, from the JSON's `links`). */
 (function () {
   "use strict";
 
@@ -33,7 +34,7 @@
     });
   }
 
-  function statusOption(stats, text) {
+  function statusOption(stats, text, links) {
     var rows = stats.by_status.filter(function (row) { return row.count > 0; });
     if (!rows.length) return empty(text);
     return base({
@@ -41,12 +42,12 @@
       series: [{
         type: "pie", radius: ["42%", "68%"], center: ["50%", "45%"], avoidLabelOverlap: true,
         label: { formatter: "{b}\n{c}", fontSize: 12 },
-        data: rows.map(function (row) { return { name: row.label, value: row.count }; })
+        data: rows.map(function (row) { return { name: row.label, value: row.count, link: links.by_status[row.status] }; })
       }]
     });
   }
 
-  function lightOption(stats, text) {
+  function lightOption(stats, text, links) {
     var rows = stats.by_light;
     if (!rows.some(function (row) { return row.count > 0; })) return empty(text);
     return base({
@@ -57,18 +58,21 @@
         type: "bar", name: text.items, barMaxWidth: 56,
         label: { show: true, position: "top" },
         data: rows.map(function (row) {
-          return { value: row.count, itemStyle: { color: LIGHT_COLOURS[row.light], borderRadius: [3, 3, 0, 0] } };
+          return { value: row.count, link: links.by_light[row.light],
+            itemStyle: { color: LIGHT_COLOURS[row.light], borderRadius: [3, 3, 0, 0] } };
         })
       }]
     });
   }
 
-  function monthlyOption(stats, text) {
+  function monthlyOption(stats, text, links) {
     // Months that have not begun yet are left out of the lines rather than drawn as zeros.
     var today = stats.today.split("-").map(Number);
     var lastMonth = stats.year < today[0] ? 12 : stats.year > today[0] ? 0 : today[1];
     function upToToday(field) {
-      return stats.monthly.map(function (row) { return row.month <= lastMonth ? row[field] : null; });
+      return stats.monthly.map(function (row, index) {
+        return row.month <= lastMonth ? { value: row[field], link: links.monthly[index][field] } : null;
+      });
     }
     return base({
       tooltip: { trigger: "axis", confine: true },
@@ -82,7 +86,7 @@
     });
   }
 
-  function sourceOption(stats, text) {
+  function sourceOption(stats, text, links) {
     var rows = stats.by_source.slice().sort(function (a, b) { return a.items - b.items; });
     if (!rows.length) return empty(text);
     return base({
@@ -92,8 +96,12 @@
       yAxis: { type: "category", data: rows.map(function (row) { return row.label; }), axisTick: { show: false },
         axisLabel: { width: 110, overflow: "truncate" } },
       series: [
-        { type: "bar", name: text.items, barMaxWidth: 16, data: rows.map(function (row) { return row.items; }) },
-        { type: "bar", name: text.on_time, barMaxWidth: 16, data: rows.map(function (row) { return row.on_time; }) }
+        { type: "bar", name: text.items, barMaxWidth: 16, data: rows.map(function (row) {
+          return { value: row.items, link: links.by_source[row.source_type].items };
+        }) },
+        { type: "bar", name: text.on_time, barMaxWidth: 16, data: rows.map(function (row) {
+          return { value: row.on_time, link: links.by_source[row.source_type].on_time };
+        }) }
       ]
     });
   }
@@ -116,7 +124,7 @@
     });
   }
 
-  function unitsOption(stats, text) {
+  function unitsOption(stats, text, links) {
     var rows = stats.units.filter(function (row) { return row.on_time_rate !== null; })
       .sort(function (a, b) { return a.on_time_rate - b.on_time_rate || a.completed - b.completed; });
     if (!rows.length) return empty(text);
@@ -130,7 +138,9 @@
         type: "bar", name: text.on_time_rate, barMaxWidth: 14,
         label: { show: true, position: "right", formatter: "{c}%", fontSize: 11 },
         data: rows.map(function (row) {
-          return { value: row.on_time_rate, itemStyle: { color: rateColour(row.on_time_rate), borderRadius: [0, 3, 3, 0] } };
+          // The rate of the unit's completed items: the bar opens them.
+          return { value: row.on_time_rate, link: links.units[row.unit_id].completed,
+            itemStyle: { color: rateColour(row.on_time_rate), borderRadius: [0, 3, 3, 0] } };
         })
       }]
     });
@@ -147,16 +157,17 @@
     var data = JSON.parse(source.textContent);
     var stats = data.stats;
     var text = data.text;
+    var links = data.links;
     var units = document.getElementById("chart-units");
     var unitsWithRate = stats.units.filter(function (row) { return row.on_time_rate !== null; }).length;
     if (units) units.style.height = Math.max(220, 28 * unitsWithRate + 60) + "px";
     var charts = [
-      ["chart-status", statusOption(stats, text)],
-      ["chart-light", lightOption(stats, text)],
-      ["chart-monthly", monthlyOption(stats, text)],
-      ["chart-source", sourceOption(stats, text)],
+      ["chart-status", statusOption(stats, text, links)],
+      ["chart-light", lightOption(stats, text, links)],
+      ["chart-monthly", monthlyOption(stats, text, links)],
+      ["chart-source", sourceOption(stats, text, links)],
       ["chart-sign", signOption(stats, text, text.sign)],
-      ["chart-units", unitsOption(stats, text)]
+      ["chart-units", unitsOption(stats, text, links)]
     ];
     var drawn = [];
     charts.forEach(function (pair) {
@@ -164,6 +175,10 @@
       if (!element) return;
       var chart = window.echarts.init(element, null, { renderer: "canvas" });
       chart.setOption(pair[1]);
+      chart.on("click", function (params) {
+        var link = params.data && params.data.link;
+        if (link) window.location.assign(link);
+      });
       drawn.push(chart);
     });
     var pending = null;

@@ -1,6 +1,12 @@
 """The ledger's filter: its GET parameters parsed into a LedgerFilter (anything invalid left out and reported as a
 Notice, never a 500), and the user's items narrowed by it. Scope comes from `selectors.items_for_user`; every
-filter here only narrows it."""
+filter here only narrows it.
+
+Besides the filters of the form, the ledger reads those the dashboard's drill-down links need to select exactly the
+items a figure counts (see ducha.workbench.dashboard for the definitions): `unit` (assigned to that unit or a unit
+inside it, as lead or co-unit: the dashboard's unit filter), `lead_within` (led by that unit or a unit inside it:
+a row of the dashboard's units table), `completed_from` / `completed_to` (the completion report approved in that
+range, withdrawn items left out), `completion` (completed on time, or late) and `light=none` (no light shows)."""
 
 from __future__ import annotations
 
@@ -18,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import Assignment, AssignmentRole, Item, Light, SourceType, Urgency
 from ducha.items.selectors import MAX_ID, items_for_user, light_filter
-from ducha.orgs.models import User
+from ducha.orgs.models import Unit, User
 
 KEYWORD_MAX = 100
 MIN_YEAR, MAX_YEAR = 1900, 2200
@@ -38,6 +44,11 @@ SORT_LABELS = {
 DIRECTIONS = ("asc", "desc")
 DEFAULT_SORT, DEFAULT_DIRECTION = "updated", "desc"
 LIGHTS = (Light.RED, Light.YELLOW, Light.GREEN)
+# light=none: the items that show no light (not running, or without a deadline).
+NO_LIGHT = "none"
+# completion=…: completed (not withdrawn) on or before the due date, or after it (or without one).
+COMPLETION_ON_TIME, COMPLETION_LATE = "on_time", "late"
+COMPLETIONS = (COMPLETION_ON_TIME, COMPLETION_LATE)
 
 # Built-in saved filters, expanded at request time (so a bookmark of "due this month" stays right next month).
 PRESET_DUE_THIS_MONTH = "due_this_month"
@@ -55,11 +66,16 @@ PARAMETER_LABELS = {
     "light": gettext_lazy("Light"),
     "lead": gettext_lazy("Lead unit"),
     "co": gettext_lazy("Co-unit"),
+    "unit": gettext_lazy("Unit, with the units inside it"),
+    "lead_within": gettext_lazy("Lead unit, with the units inside it"),
     "urgency": gettext_lazy("Urgency"),
     "assigned_from": gettext_lazy("Assigned from"),
     "assigned_to": gettext_lazy("Assigned until"),
     "due_from": gettext_lazy("Due from"),
     "due_to": gettext_lazy("Due until"),
+    "completed_from": gettext_lazy("Completed from"),
+    "completed_to": gettext_lazy("Completed until"),
+    "completion": gettext_lazy("Completion"),
     "q": gettext_lazy("Keyword"),
     "preset": gettext_lazy("Built-in filter"),
     "sort": gettext_lazy("Sort by"),
@@ -103,11 +119,16 @@ class LedgerFilter:
     light: str = ""
     lead_unit_id: int | None = None
     co_unit_id: int | None = None
+    within_unit_id: int | None = None
+    lead_within_unit_id: int | None = None
     urgency: str = ""
     assigned_from: datetime.date | None = None
     assigned_to: datetime.date | None = None
     due_from: datetime.date | None = None
     due_to: datetime.date | None = None
+    completed_from: datetime.date | None = None
+    completed_to: datetime.date | None = None
+    completion: str = ""
     keyword: str = ""
     preset: str = ""
     sort: str = DEFAULT_SORT
@@ -130,11 +151,16 @@ class LedgerFilter:
         add("light", self.light)
         add("lead", self.lead_unit_id)
         add("co", self.co_unit_id)
+        add("unit", self.within_unit_id)
+        add("lead_within", self.lead_within_unit_id)
         add("urgency", self.urgency)
         add("assigned_from", self.assigned_from)
         add("assigned_to", self.assigned_to)
         add("due_from", self.due_from)
         add("due_to", self.due_to)
+        add("completed_from", self.completed_from)
+        add("completed_to", self.completed_to)
+        add("completion", self.completion)
         add("q", self.keyword)
         if with_order and (self.sort, self.direction) != (DEFAULT_SORT, DEFAULT_DIRECTION):
             add("sort", self.sort)
@@ -199,7 +225,8 @@ def parse_filter(params: Params) -> tuple[LedgerFilter, list[Notice]]:
     for name, key, choices in (
         ("source", "source_type", SourceType.values),
         ("urgency", "urgency", Urgency.values),
-        ("light", "light", LIGHTS),
+        ("light", "light", (*LIGHTS, NO_LIGHT)),
+        ("completion", "completion", COMPLETIONS),
     ):
         if text := _single(params, name):
             if text in choices:
@@ -218,14 +245,23 @@ def parse_filter(params: Params) -> tuple[LedgerFilter, list[Notice]]:
             invalid("status")
     # The order of the statuses in the link does not matter; keep one canonical order.
     values["statuses"] = tuple(s for s in ItemStatus.values if s in statuses)
-    for name, key in (("lead", "lead_unit_id"), ("co", "co_unit_id")):
+    for name, key in (
+        ("lead", "lead_unit_id"),
+        ("co", "co_unit_id"),
+        ("unit", "within_unit_id"),
+        ("lead_within", "lead_within_unit_id"),
+    ):
         if text := _single(params, name):
             unit_id = parse_unit_id(text)
             if unit_id is None:
                 invalid(name)
             else:
                 values[key] = unit_id
-    for low_name, high_name in (("assigned_from", "assigned_to"), ("due_from", "due_to")):
+    for low_name, high_name in (
+        ("assigned_from", "assigned_to"),
+        ("due_from", "due_to"),
+        ("completed_from", "completed_to"),
+    ):
         low = high = None
         for name in (low_name, high_name):
             if text := _single(params, name):
@@ -287,6 +323,33 @@ class SearchText(Func):
         return super().as_sql(compiler, connection, arg_joiner=f" || {newline} || ", **extra_context)
 
 
+def _assigned_within(unit_id: int, role: str | None = None) -> Q:
+    """Items to which `unit_id` or a unit inside it is assigned (in `role`, if given): one prefix match on the
+    unit's path, as the dashboard counts them. The path is read first (by primary key) so that the prefix is a
+    constant the path index serves; an unknown unit selects nothing."""
+    path = Unit.objects.filter(pk=unit_id).values_list("path", flat=True).first()
+    if not path:
+        return Q(pk__in=[])
+    assignments = Assignment.objects.filter(item=OuterRef("pk"), unit__path__startswith=path)
+    if role is not None:
+        assignments = assignments.filter(role=role)
+    return Q(Exists(assignments))
+
+
+def completed_q() -> Q:
+    """Completed: the lead unit's completion report approved by its head, and the item not withdrawn."""
+    return Q(completed_at__isnull=False) & ~Q(status=ItemStatus.CANCELLED)
+
+
+def completed_on_time_q() -> Q:
+    """Completed on or before the due date (local dates); the rest of the completed items are late."""
+    return completed_q() & Q(completed_at__date__lte=F("due_date"))
+
+
+def completed_late_q() -> Q:
+    return completed_q() & (Q(due_date__isnull=True) | Q(completed_at__date__gt=F("due_date")))
+
+
 def filter_queryset(user: User, spec: LedgerFilter, today: datetime.date) -> QuerySet[Item]:
     """The user's items (scope from selectors.items_for_user) narrowed by `spec`; unordered."""
     queryset = items_for_user(user)
@@ -305,7 +368,9 @@ def filter_queryset(user: User, spec: LedgerFilter, today: datetime.date) -> Que
         queryset = queryset.filter(source_type=spec.source_type)
     if spec.statuses:
         queryset = queryset.filter(status__in=spec.statuses)
-    if spec.light:
+    if spec.light == NO_LIGHT:
+        queryset = queryset.filter(light_filter(Light.NONE, today))
+    elif spec.light:
         queryset = queryset.filter(light_filter(spec.light, today))
     if spec.lead_unit_id is not None:
         queryset = queryset.filter(
@@ -323,6 +388,10 @@ def filter_queryset(user: User, spec: LedgerFilter, today: datetime.date) -> Que
                 )
             )
         )
+    if spec.within_unit_id is not None:
+        queryset = queryset.filter(_assigned_within(spec.within_unit_id))
+    if spec.lead_within_unit_id is not None:
+        queryset = queryset.filter(_assigned_within(spec.lead_within_unit_id, AssignmentRole.LEAD))
     if spec.urgency:
         queryset = queryset.filter(urgency=spec.urgency)
     if spec.assigned_from is not None:
@@ -335,6 +404,18 @@ def filter_queryset(user: User, spec: LedgerFilter, today: datetime.date) -> Que
         queryset = queryset.filter(due_date__gte=spec.due_from)
     if spec.due_to is not None:
         queryset = queryset.filter(due_date__lte=spec.due_to)
+    if spec.completed_from is not None or spec.completed_to is not None:
+        queryset = queryset.filter(completed_q())
+    if spec.completed_from is not None:
+        queryset = queryset.filter(completed_at__gte=_local_midnight(spec.completed_from))
+    if spec.completed_to is not None:
+        queryset = queryset.filter(
+            completed_at__lt=_local_midnight(spec.completed_to + datetime.timedelta(days=1))
+        )
+    if spec.completion == COMPLETION_ON_TIME:
+        queryset = queryset.filter(completed_on_time_q())
+    elif spec.completion == COMPLETION_LATE:
+        queryset = queryset.filter(completed_late_q())
     if spec.keyword:
         if "\n" in spec.keyword:  # parse_filter never leaves one; SearchText relies on it
             queryset = queryset.filter(

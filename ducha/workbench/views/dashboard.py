@@ -4,6 +4,9 @@ Thin: `ducha.workbench.dashboard` counts (scoped, in the database); this view pa
 figures to the template as tables and to `static/ducha/dashboard.js` as JSON, which draws them with ECharts served
 by the app (`vendor/echarts/echarts.min.js`, installed from npm). Without that file the tables and a notice
 remain.
+
+Every item figure, in the tables and in the charts, opens the ledger filtered to exactly the items it counts (the
+filters come from `dashboard.dashboard_ledger_filters`; here they become the ledger's addresses).
 """
 
 from __future__ import annotations
@@ -14,21 +17,26 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from ducha.items.models import Light
 from ducha.items.selectors import load_unit
 from ducha.orgs.models import Role, User
 from ducha.workbench.dashboard import (
     YEAR_MIN,
     dashboard_figures,
+    dashboard_ledger_filters,
     dashboard_unit_choices,
     dashboard_unit_for,
 )
 from ducha.workbench.forms.dashboard import DashboardForm
 from ducha.workbench.forms.fields import cleaned
+from ducha.workbench.ledger import LedgerFilter
 
 ECHARTS = "vendor/echarts/echarts.min.js"
 YEARS_SHOWN = 6
@@ -56,6 +64,36 @@ def chart_text() -> dict[str, Any]:
     }
 
 
+def ledger_links(filters: Any) -> Any:
+    """`dashboard_ledger_filters`' filters as the ledger's addresses, in the same shape."""
+    if isinstance(filters, LedgerFilter):
+        query = filters.querystring
+        return f"{reverse('ledger')}?{query}" if query else reverse("ledger")
+    if isinstance(filters, dict):
+        return {key: ledger_links(value) for key, value in filters.items()}
+    if isinstance(filters, list):
+        return [ledger_links(value) for value in filters]
+    return filters
+
+
+def drill(count: int, link: str) -> SafeString:
+    """A figure as its link to the ledger (for figures inside a translated sentence)."""
+    return format_html('<a class="drill" href="{}">{}</a>', link, count)
+
+
+def _tables(stats: dict[str, Any], links: dict[str, Any]) -> dict[str, Any]:
+    """The tables' rows, each with its links (the template cannot look a link up by the row's key)."""
+    return {
+        "status": [(row, links["by_status"][row["status"]]) for row in stats["by_status"]],
+        "light": [(row, links["by_light"][row["light"]]) for row in stats["by_light"]],
+        "monthly": list(zip(stats["monthly"], links["monthly"], strict=True)),
+        "source": [(row, links["by_source"][row["source_type"]]) for row in stats["by_source"]],
+        "units": [(row, links["units"][str(row["unit_id"])]) for row in stats["units"]],
+        "on_time": drill(stats["totals"]["on_time"], links["totals"]["on_time"]),
+        "completed": drill(stats["totals"]["completed"], links["totals"]["completed"]),
+    }
+
+
 def _scope_name(user: User, choices: list[Any], unit_id: int | None) -> str:
     chosen = next((unit.name for unit in choices if unit.pk == unit_id), "")
     if chosen or user.unit is None:
@@ -77,6 +115,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     unit_id = dashboard_unit_for(user, shown["unit"])
     figures = dashboard_figures(user, year=year, unit_id=unit_id, today=today)
     stats = figures.stats
+    links = ledger_links(dashboard_ledger_filters(stats))
     chooses_unit = user.has_role(Role.OFFICE, Role.LEADER)
     years = sorted(
         {year, *range(today.year, max(YEAR_MIN, today.year - YEARS_SHOWN + 1) - 1, -1)}, reverse=True
@@ -86,7 +125,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "dashboard/index.html",
         {
             "stats": stats,
-            "data": {"stats": stats, "text": chart_text()},
+            "links": links,
+            "tables": _tables(stats, links),
+            "no_light_label": Light.NONE.label,
+            "data": {"stats": stats, "links": links, "text": chart_text()},
             "computed_at": figures.computed_at,
             "counted_ahead": figures.counted_ahead,
             "year": year,
