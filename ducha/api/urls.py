@@ -2,6 +2,7 @@
 
 from ducha.api.base import api
 from ducha.api.documents import router as documents_router
+from ducha.api.evaluation import router as evaluation_router
 from ducha.api.inspections import router as inspections_router
 from ducha.api.items import router as items_router
 from ducha.api.reminders import router as reminders_router
@@ -12,3 +13,4 @@ api.add_router("", items_router)
 api.add_router("", reminders_router)
 api.add_router("", inspections_router)
 api.add_router("", documents_router)
+api.add_router("", evaluation_router)

@@ -20,6 +20,9 @@ from ninja import Schema
 
 import ducha.api
 import ducha.api.schemas
+from ducha.evaluation import scoring
+from ducha.evaluation.ledger import ledger_open
+from ducha.evaluation.periods import Period
 from tests.api.support import body
 from tests.helpers import item_in
 from tests.inspections.helpers import inspection_in
@@ -90,7 +93,8 @@ def test_operation_ids_are_unique_and_name_the_area(document):
     ids = [operation["operationId"] for _, _, operation in _operations(document)]
     assert len(ids) == len(set(ids))
     assert all(
-        re.fullmatch(r"ducha_api_(units|items|reminders|inspections|documents)_\w+", i) for i in ids
+        re.fullmatch(r"ducha_api_(units|items|reminders|inspections|documents|evaluation)_\w+", i)
+        for i in ids
     ), ids
 
 
@@ -329,6 +333,12 @@ def test_every_get_answers_what_it_documents(world, checked, called, document, t
     )
 
     batch = office.post("/documents/batches", {}, status=202)
+    # and the year's scores, the year's ledger and a report to the level above
+    scoring.scores_compute([world.county.pk], Period(today.year))
+    ledger = ledger_open(actor=world.user("office"), government_id=world.county.pk, year=today.year)
+    report = office.post(
+        "/period-reports/", {"period": "month", "year": today.year, "number": today.month}, status=201
+    )
 
     # when: every GET, with those ids
     values = {
@@ -340,6 +350,9 @@ def test_every_get_answers_what_it_documents(world, checked, called, document, t
         "message_id": message["id"],
         "document_id": notice["id"],
         "batch_id": batch["id"],
+        "unit_id": world.departments["fgw"].pk,
+        "ledger_id": ledger.pk,
+        "report_id": report["id"],
     }
     kinds = {
         "/items/": "supervision_notice",
