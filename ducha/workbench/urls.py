@@ -4,7 +4,7 @@ URLs; the inspection pages keep their `inspections:` namespace under /inspection
 from django.urls import include, path
 
 from ducha.workbench.views import calendar as calendar_views
-from ducha.workbench.views import dashboard, document_batches, documents, inbox, items, ledger
+from ducha.workbench.views import dashboard, document_batches, documents, evaluation, inbox, items, ledger
 
 urlpatterns = [
     *items.urlpatterns,
@@ -14,5 +14,6 @@ urlpatterns = [
     *inbox.urlpatterns,
     *documents.urlpatterns,
     *document_batches.urlpatterns,
+    *evaluation.urlpatterns,
     path("inspections/", include("ducha.workbench.views.inspections")),
 ]
