@@ -27,21 +27,32 @@ from django.db.models import (
     Case,
     Count,
     DateField,
+    DateTimeField,
     Exists,
     F,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ducha.audit.models import Event, EventType
 from ducha.inspections.models import Conclusion, Rectification
-from ducha.items.models import Assignment, ExtensionRequest, ExtensionStatus, Review
+from ducha.items.models import (
+    Assignment,
+    ExtensionRequest,
+    ExtensionStatus,
+    Report,
+    ReportKind,
+    ReportStatus,
+    Review,
+)
 from ducha.items.statuses import ItemStatus
 from ducha.orgs.models import Role, User
 from ducha.reminders.models import Reminder, ReminderKind
@@ -57,6 +68,8 @@ _LOOKBACK = dt.timedelta(days=40)
 
 # Statuses in which an item's assignment is not counted (never assigned, or withdrawn before its time).
 _NOT_COUNTED = [ItemStatus.DRAFT, ItemStatus.PENDING_APPROVAL, ItemStatus.REGISTERED, ItemStatus.REJECTED]
+# Completion reports that passed the unit head's check (sent to the office, whatever the office decided since).
+_HEAD_APPROVED = [ReportStatus.SUBMITTED, ReportStatus.ACCEPTED, ReportStatus.RETURNED]
 
 
 @dataclass(frozen=True)
@@ -297,19 +310,53 @@ class Completion(Indicator):
     rule = _("Each task due in the period is reported complete (a co-unit: its share) by its due date.")
 
     def _queryset(self, units: Sequence[int], window: Window) -> QuerySet[Any]:
-        return (
-            Assignment.objects.filter(
-                unit_id__in=units,
-                item__due_date__gte=window.first_day,
-                item__due_date__lt=window.until_day,
+        # The report standing at the cutoff, read from the reports themselves: the assignment's `reported_at` is
+        # cleared when the office returns the report, which would move a past period's figure.
+        returned = Review.objects.filter(
+            report_id=OuterRef("pk"), decision=Review.Decision.RETURN, created_at__lte=window.cutoff
+        )
+        standing = (
+            Report.objects.filter(assignment_id=OuterRef("pk"))
+            .filter(
+                Q(
+                    kind=ReportKind.COMPLETION,
+                    status__in=_HEAD_APPROVED,
+                    head_decided_at__lte=window.cutoff,
+                )
+                | Q(kind=ReportKind.PROGRESS, is_final=True, created_at__lte=window.cutoff)
             )
-            .exclude(item__status__in=[*_NOT_COUNTED, ItemStatus.CANCELLED])
+            .exclude(Exists(returned))
+            .annotate(
+                at=Case(
+                    When(kind=ReportKind.COMPLETION, then=F("head_decided_at")),
+                    default=F("created_at"),
+                    output_field=DateTimeField(),
+                )
+            )
+            .order_by("at")
+            .values("at")[:1]
+        )
+        # The due date as it stood at the cutoff: an extension granted since moved it, from its old date.
+        extended_since = ExtensionRequest.objects.filter(
+            item_id=OuterRef("item_id"), status=ExtensionStatus.GRANTED, decided_at__gt=window.cutoff
+        )
+        due_then = extended_since.order_by("decided_at", "id").values("old_due_date")[:1]
+        return (
+            Assignment.objects.filter(unit_id__in=units)
+            .filter(
+                Q(item__due_date__gte=window.first_day, item__due_date__lt=window.until_day)
+                | Exists(extended_since)
+            )
+            .exclude(item__status__in=_NOT_COUNTED)
+            .exclude(Exists(_cancelled_by(window.cutoff)))
+            .annotate(due=Coalesce(Subquery(due_then, output_field=DateField()), F("item__due_date")))
+            .filter(due__gte=window.first_day, due__lt=window.until_day)
+            .annotate(reported=Subquery(standing, output_field=DateTimeField()))
+            .annotate(reported_day=TruncDate("reported"))
             .annotate(
                 late=Case(
                     When(
-                        Q(reported_at__isnull=True)
-                        | Q(reported_at__gt=window.cutoff)
-                        | Q(reported_at__date__gt=F("item__due_date")),
+                        Q(reported__isnull=True) | Q(reported_day__gt=F("due")),
                         then=Value(1),
                     ),
                     default=Value(0),
@@ -328,21 +375,21 @@ class Completion(Indicator):
     def facts(self, unit_id: int, window: Window) -> list[Fact]:
         rows = (
             self._queryset([unit_id], window)
-            .values("item_id", "item__number", "item__title", "item__due_date", "reported_at", "late", "role")
-            .order_by("item__due_date", "id")
+            .values("item_id", "item__number", "item__title", "due", "reported", "late", "role")
+            .order_by("due", "id")
         )
         return [
             Fact(
                 self.code,
                 bool(row["late"]),
-                row["item__due_date"],
+                row["due"],
                 str(_("not complete by the due date") if row["late"] else _("complete by the due date")),
                 row["item_id"],
                 row["item__number"],
                 row["item__title"],
                 detail={
-                    "due": row["item__due_date"].isoformat(),
-                    "reported": _iso(row["reported_at"]),
+                    "due": row["due"].isoformat(),
+                    "reported": _iso(row["reported"]),
                     "role": row["role"],
                 },
             )
@@ -351,11 +398,23 @@ class Completion(Indicator):
 
 
 def _active(units: Sequence[int], window: Window) -> QuerySet[Assignment]:
-    """Assignments the unit was working on during the window: sent before its end, not reported before its start."""
+    """Assignments the unit was working on during the window: sent before its end, the item not closed or withdrawn
+    before its start (dates written once: a report returned later does not move an earlier period's figure)."""
     return (
         Assignment.objects.filter(unit_id__in=units, notified_at__lt=window.until)
-        .filter(Q(reported_at__isnull=True) | Q(reported_at__gte=window.start))
+        .filter(Q(item__closed_at__isnull=True) | Q(item__closed_at__gte=window.start))
         .exclude(item__status__in=_NOT_COUNTED)
+        .exclude(Exists(_cancelled_by(window.start)))
+    )
+
+
+def _cancelled_by(instant: dt.datetime) -> QuerySet[Event]:
+    """The item (OuterRef item_id) withdrawn before `instant`, by its audit event (the status says only now)."""
+    return Event.objects.filter(
+        subject_type="item",
+        subject_id=OuterRef("item_id"),
+        event_type=EventType.ITEM_CANCELLED,
+        created_at__lt=instant,
     )
 
 
@@ -515,17 +574,40 @@ class RectificationOnTime(Indicator):
     )
 
     def _queryset(self, units: Sequence[int], window: Window) -> QuerySet[Any]:
+        # Read from the inspection's audit events (they name the rectification), as they stood at the cutoff: the
+        # rectification's `reported_at` is cleared when a check fails, which would move a past period's figure.
+        def events(event_type: EventType) -> QuerySet[Event]:
+            return Event.objects.filter(
+                subject_type="inspection",
+                subject_id=OuterRef("inspection_id"),
+                event_type=event_type,
+                new__rectification=OuterRef("pk"),
+                created_at__lte=window.cutoff,
+            )
+
+        last_report = (
+            events(EventType.INSPECTION_RECTIFICATION_REPORTED)
+            .order_by("-created_at")
+            .values("created_at")[:1]
+        )
         return (
             Rectification.objects.filter(
                 target_id__in=units, due_date__gte=window.first_day, due_date__lt=window.until_day
             )
-            .exclude(status="cancelled")
+            .exclude(Exists(events(EventType.INSPECTION_RECTIFICATION_CANCELLED)))
+            .annotate(reported=Subquery(last_report, output_field=DateTimeField()))
+            .annotate(
+                reported_day=TruncDate("reported"),
+                failed_since=Exists(
+                    events(EventType.INSPECTION_RECTIFICATION_FAILED).filter(
+                        created_at__gt=OuterRef("reported")
+                    )
+                ),
+            )
             .annotate(
                 late=Case(
                     When(
-                        Q(reported_at__isnull=True)
-                        | Q(reported_at__gt=window.cutoff)
-                        | Q(reported_at__date__gt=F("due_date")),
+                        Q(reported__isnull=True) | Q(failed_since=True) | Q(reported_day__gt=F("due_date")),
                         then=Value(1),
                     ),
                     default=Value(0),
@@ -545,7 +627,7 @@ class RectificationOnTime(Indicator):
     def facts(self, unit_id: int, window: Window) -> list[Fact]:
         rows = (
             self._queryset([unit_id], window)
-            .values("id", "inspection_id", "finding__description", "due_date", "reported_at", "late")
+            .values("id", "inspection_id", "finding__description", "due_date", "reported", "late")
             .order_by("due_date", "id")
         )
         return [
@@ -560,7 +642,7 @@ class RectificationOnTime(Indicator):
                 detail={
                     "inspection": row["inspection_id"],
                     "due": row["due_date"].isoformat(),
-                    "reported": _iso(row["reported_at"]),
+                    "reported": _iso(row["reported"]),
                 },
             )
             for row in rows
