@@ -22,6 +22,8 @@ class DocumentKind(models.TextChoices):
     TALK_NOTICE = "talk_notice", _("talk notice")  # 约谈通知
     REVIEW_DECISION = "review_decision", _("review decision")  # 复核决定
     ANNUAL_PLAN = "annual_plan", _("annual inspection plan")  # 年度督查计划
+    # Registered by ducha.evaluation (a layer above): the report to the level above as a document.
+    PERIOD_REPORT = "period_report", _("report to the level above")  # 督查工作情况报告
 
 
 class DocumentProfile(BaseModel):

@@ -6,3 +6,8 @@ class EvaluationConfig(AppConfig):
     name = "ducha.evaluation"
     verbose_name = _("Evaluation and the year's ledger")
     demo_part = "ducha.devtools.demo.evaluation:PART"
+
+    def ready(self) -> None:
+        from ducha.evaluation.documents import register_kind
+
+        register_kind()
