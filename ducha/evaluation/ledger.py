@@ -366,16 +366,19 @@ def objection_answer(*, actor: User, confirmation_id: int, reply: str) -> Ledger
 
 
 def entry_state(item: Item | dict[str, Any], as_of: dt.date) -> str:
-    """Where a ledger task stands on a day: done (on time or late), late, at_risk or on_time."""
+    """Where a ledger task stood on a day: done (on time or late) if reported complete by then, else late, at_risk
+    or on_time by its light that day; withdrawn."""
     get = item.get if isinstance(item, dict) else lambda name: getattr(item, name)
     status, due, warn, completed = get("status"), get("due_date"), get("warn_date"), get("completed_at")
     if status == ItemStatus.CANCELLED:
         return "cancelled"
-    if status in _DONE or completed is not None:
-        if due is not None and completed is not None and timezone.localdate(completed) > due:
+    completed_day = timezone.localdate(completed) if completed is not None else None
+    if (completed_day is not None and completed_day <= as_of) or (completed_day is None and status in _DONE):
+        if due is not None and completed_day is not None and completed_day > due:
             return "done_late"
         return "done"
-    light = light_of(str(status), due, warn, as_of)
+    # Still running that day (whatever it is now).
+    light = light_of(str(ItemStatus.IN_PROGRESS if completed_day is not None else status), due, warn, as_of)
     return {"red": "late", "yellow": "at_risk"}.get(light, "on_time")
 
 

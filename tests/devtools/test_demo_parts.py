@@ -6,6 +6,7 @@ import pytest
 from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 
+from ducha.devtools.demo import evaluation as evaluation_part
 from ducha.devtools.demo import inspections as inspections_part
 from ducha.devtools.demo import items as items_part
 from ducha.devtools.demo.parts import HOOK, demo_part_load, demo_parts
@@ -14,9 +15,9 @@ from ducha.devtools.demo.parts import HOOK, demo_part_load, demo_parts
 def test_the_parts_are_the_installed_apps_in_their_order():
     pointing = [config.label for config in apps.get_app_configs() if hasattr(config, HOOK)]
 
-    assert pointing == ["items", "inspections"]
-    assert demo_parts() == [items_part.PART, inspections_part.PART]
-    assert [part.name for part in demo_parts()] == ["items", "inspections"]
+    assert pointing == ["items", "inspections", "evaluation"]
+    assert demo_parts() == [items_part.PART, inspections_part.PART, evaluation_part.PART]
+    assert [part.name for part in demo_parts()] == ["items", "inspections", "evaluation"]
 
 
 def test_a_domain_app_names_its_part_with_a_string():
