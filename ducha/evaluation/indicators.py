@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import (
+    BigIntegerField,
     Case,
     Count,
     DateField,
@@ -38,7 +39,8 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -577,11 +579,14 @@ class RectificationOnTime(Indicator):
         # Read from the inspection's audit events (they name the rectification), as they stood at the cutoff: the
         # rectification's `reported_at` is cleared when a check fails, which would move a past period's figure.
         def events(event_type: EventType) -> QuerySet[Event]:
-            return Event.objects.filter(
+            # The key as a number (a bare `new__rectification=` compares jsonb with bigint on PostgreSQL).
+            return Event.objects.alias(
+                rectification_id=Cast(KT("new__rectification"), BigIntegerField())
+            ).filter(
                 subject_type="inspection",
                 subject_id=OuterRef("inspection_id"),
                 event_type=event_type,
-                new__rectification=OuterRef("pk"),
+                rectification_id=OuterRef("pk"),
                 created_at__lte=window.cutoff,
             )
 
