@@ -127,6 +127,13 @@ LEDGER_PREVIOUS_UNSETTLED = "ledger_previous_unsettled"
 REPORT_EXISTS = "period_report_exists"
 REPORT_NO_RECIPIENT = "period_report_no_recipient"
 
+# Results and accountability
+TRIGGER_UNKNOWN = "trigger_unknown"
+TRIGGER_PARAMS_INVALID = "trigger_params_invalid"
+COMMENDATION_EXISTS = "commendation_exists"
+COMMENDATION_VETOED = "commendation_vetoed"
+BULLETIN_FIXES_DUE_REQUIRED = "bulletin_fixes_due_required"
+
 MESSAGES: dict[str, Any] = {
     NOT_FOUND: _("The requested record does not exist or you may not see it."),
     NOT_AUTHENTICATED: _("Please sign in first."),
@@ -272,6 +279,13 @@ MESSAGES: dict[str, Any] = {
     LEDGER_PREVIOUS_UNSETTLED: _("Last year's ledger has unfinished tasks not yet carried over or settled."),
     REPORT_EXISTS: _("The report of this period already exists."),
     REPORT_NO_RECIPIENT: _("There is no government above this one to submit the report to."),
+    TRIGGER_UNKNOWN: _("There is no such trigger."),
+    TRIGGER_PARAMS_INVALID: _("A trigger's parameters are whole numbers from 1 to 100."),
+    COMMENDATION_EXISTS: _("This candidate has been proposed for this commendation already."),
+    COMMENDATION_VETOED: _(
+        "Vetoed: the unit or person has a criticism bulletin or a higher sanction this year."
+    ),
+    BULLETIN_FIXES_DUE_REQUIRED: _("Set when the criticised units report their causes and fixes."),
 }
 
 

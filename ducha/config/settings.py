@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "ducha.inspections",
     "ducha.documents",
     "ducha.evaluation",
+    "ducha.accountability",
     "ducha.workbench",
     "ducha.api",
     "ducha.devtools",

@@ -24,6 +24,7 @@ from ducha.audit.models import EventType
 from ducha.audit.services import event_record
 from ducha.common import error_codes as codes
 from ducha.common.errors import InvalidState, NotPermitted, ValidationFailed
+from ducha.common.events import publish
 from ducha.evaluation.indicators import BY_CODE, DEFAULT_WEIGHTS, INDICATORS, Counts, Window, all_counts
 from ducha.evaluation.models import RunStatus, Scheme, Score, ScoreGroup, ScoreRun
 from ducha.evaluation.periods import Period
@@ -121,9 +122,14 @@ def comparable_units(government_ids: Sequence[int]) -> dict[int, dict[str, list[
 
 
 def unit_score(
-    counts: dict[str, Counts], unit_id: int, weights: dict[str, int]
+    counts: dict[str, Counts],
+    unit_id: int,
+    weights: dict[str, int],
+    adjustments: list[dict[str, Any]] | None = None,
 ) -> tuple[Decimal, dict[str, Any]]:
-    """The unit's total (0-100, two decimals) and its components: per indicator total, bad, rate and points."""
+    """The unit's total (0-100, two decimals) and its components: per indicator total, bad, rate and points; then
+    the adjustments the layers above answer for the period (sanctions deduct, commendations add), under
+    "adjustments", the total kept within 0-100."""
     total = Decimal(0)
     components: dict[str, Any] = {}
     for indicator in INDICATORS:
@@ -140,6 +146,11 @@ def unit_score(
             "weight": weight,
             "points": str(points),
         }
+    if adjustments:
+        for adjustment in adjustments:
+            total += Decimal(str(adjustment["points"]))
+        components["adjustments"] = adjustments
+        total = min(max(total, Decimal(0)), Decimal(100))
     return total.quantize(CENT), components
 
 
@@ -214,16 +225,35 @@ def rows_computed(
     window = Window(period.start, period.end, cutoff)
     counts = all_counts(units, window) if units else {indicator.code: {} for indicator in INDICATORS}
     previous = _previous_last(government_ids, period)
+    adjustments = adjustments_for(units, window)
     result: dict[int, list[Row]] = {}
     for government_id in government_ids:
         rows = []
         for group, members in groups[government_id].items():
             for unit_id in members:
-                score, components = unit_score(counts, unit_id, weights[government_id])
+                score, components = unit_score(
+                    counts, unit_id, weights[government_id], adjustments.get(unit_id)
+                )
                 rows.append(Row(unit_id, group, score, components))
         _ranked(rows, previous[government_id])
         result[government_id] = rows
     return result
+
+
+# Published to the layers above while a period is scored: each listener answers, for these units and this window,
+# {unit_id: [{"code", "label", "points" (a signed decimal as text), "facts": [...]}]} — the results issue's
+# sanctions (deducted) and commendations (added) of the period, as of the cutoff.
+ADJUSTMENTS = "evaluation.adjustments"
+
+
+def adjustments_for(units: Sequence[int], window: Window) -> dict[int, list[dict[str, Any]]]:
+    merged: dict[int, list[dict[str, Any]]] = {}
+    if not units:
+        return merged
+    for answer in publish(ADJUSTMENTS, units=list(units), window=window):
+        for unit_id, entries in (answer or {}).items():
+            merged.setdefault(unit_id, []).extend(entries)
+    return merged
 
 
 def _run_for(government_id: int, period: Period) -> ScoreRun:
