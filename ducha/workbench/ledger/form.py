@@ -13,11 +13,24 @@ from typing import NamedTuple
 from django.core.cache import cache
 from django.db.models import Count, Max
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy
 
 from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import Light, SourceType, Urgency
 from ducha.orgs.models import Unit, User
-from ducha.workbench.ledger.filters import LIGHTS, SORT_LABELS, LedgerFilter
+from ducha.workbench.ledger.filters import (
+    COMPLETION_LATE,
+    COMPLETION_ON_TIME,
+    LIGHTS,
+    NO_LIGHT,
+    SORT_LABELS,
+    LedgerFilter,
+)
+
+COMPLETION_LABELS = {
+    COMPLETION_ON_TIME: gettext_lazy("Completed on time"),
+    COMPLETION_LATE: gettext_lazy("Completed late"),
+}
 
 
 class UnitChoice(NamedTuple):
@@ -102,6 +115,19 @@ def selected_unit(user: User, unit_id: int | None) -> UnitChoice | None:
     return UnitChoice(*row) if row is not None else None
 
 
+def selected_units(user: User, unit_ids: Sequence[int | None]) -> dict[int, UnitChoice]:
+    """The units the unit filters name, by id, when they are among the filters' options (see selected_unit):
+    one query for all of them."""
+    government = user.unit.government if user.unit is not None else None
+    wanted = {unit_id for unit_id in unit_ids if unit_id is not None}
+    if not wanted or government is None:
+        return {}
+    rows = Unit.objects.filter(pk__in=wanted, path__startswith=government.path, is_active=True).values_list(
+        "id", "name"
+    )
+    return {pk: UnitChoice(pk, name) for pk, name in rows}
+
+
 def year_choices(today: datetime.date, spec: LedgerFilter) -> list[int]:
     years = set(range(today.year - 5, today.year + 2))
     if spec.year is not None:
@@ -118,6 +144,10 @@ class FilterForm:
     lead_unit: UnitChoice | None
     co_unit: UnitChoice | None
     years: Sequence[int]
+    # The drill-down filters of the dashboard's links: the unit (or a unit inside it) assigned, and the lead unit
+    # with the units inside it.
+    within_unit: UnitChoice | None = None
+    lead_within_unit: UnitChoice | None = None
 
     @property
     def statuses(self) -> list[tuple[str, str]]:
@@ -133,7 +163,12 @@ class FilterForm:
 
     @property
     def lights(self) -> list[tuple[str, str]]:
-        return [(value, str(Light(value).label)) for value in LIGHTS]
+        """The lights, then "no light" (light=none: not running, or without a deadline)."""
+        return [(value, str(Light(value).label)) for value in LIGHTS] + [(NO_LIGHT, str(Light.NONE.label))]
+
+    @property
+    def completions(self) -> list[tuple[str, str]]:
+        return [(value, str(label)) for value, label in COMPLETION_LABELS.items()]
 
     @property
     def sorts(self) -> list[tuple[str, str]]:
@@ -141,9 +176,19 @@ class FilterForm:
 
 
 def filter_form(user: User, spec: LedgerFilter, today: datetime.date) -> FilterForm:
+    """The form of `spec`; the units it names are read in one query (none when it names none)."""
+    units = selected_units(
+        user, [spec.lead_unit_id, spec.co_unit_id, spec.within_unit_id, spec.lead_within_unit_id]
+    )
+
+    def chosen(unit_id: int | None) -> UnitChoice | None:
+        return units.get(unit_id) if unit_id is not None else None
+
     return FilterForm(
         spec=spec,
-        lead_unit=selected_unit(user, spec.lead_unit_id),
-        co_unit=selected_unit(user, spec.co_unit_id),
+        lead_unit=chosen(spec.lead_unit_id),
+        co_unit=chosen(spec.co_unit_id),
         years=year_choices(today, spec),
+        within_unit=chosen(spec.within_unit_id),
+        lead_within_unit=chosen(spec.lead_within_unit_id),
     )

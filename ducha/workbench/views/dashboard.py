@@ -7,10 +7,16 @@ remain.
 
 Every item figure, in the tables and in the charts, opens the ledger filtered to exactly the items it counts (the
 filters come from `dashboard.dashboard_ledger_filters`; here they become the ledger's addresses).
+
+The units' scores (单位考核, issue 13): the latest computed scores of the year, read through
+`ducha.evaluation.selectors.scores_for` — every unit's for the office and the leaders (per group the first three
+and the last place), a unit's own score and place for the unit's people.
 """
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -21,12 +27,17 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from ducha.common.errors import InvalidState
+from ducha.evaluation import selectors as evaluation
+from ducha.evaluation.models import RunStatus, Score, ScoreGroup, ScoreRun
+from ducha.evaluation.periods import Period
 from ducha.items.models import Light
 from ducha.items.selectors import load_unit
-from ducha.orgs.models import Role, User
+from ducha.orgs.models import UNIT_ROLES, Role, User
 from ducha.workbench.dashboard import (
     YEAR_MIN,
     dashboard_figures,
@@ -104,6 +115,98 @@ def _scope_name(user: User, choices: list[Any], unit_id: int | None) -> str:
     return user.unit.name
 
 
+# --- the units' scores ---------------------------------------------------------------------------------------
+
+SCORES_TOP = 3
+
+
+@dataclass
+class ScoreGroupShown:
+    """One comparable group (departments, townships) on the panel: its first places and its last place(s) not
+    among them."""
+
+    group: str
+    label: str
+    top: list[Score]
+    last: list[Score]
+
+    @property
+    def rows(self) -> list[Score]:
+        return [*self.top, *self.last]
+
+
+@dataclass
+class ScoresPanel:
+    """The panel's content. `period` is None when no score of the year has been computed."""
+
+    everyone: bool  # the office and the leaders: every unit's score; otherwise the unit's own
+    scores_url: str
+    period: Period | None = None
+    run: ScoreRun | None = None
+    groups: list[ScoreGroupShown] = field(default_factory=list)
+    own: Score | None = None
+
+    @property
+    def query(self) -> str:
+        """The period as the scores and facts pages read it."""
+        if self.period is None:
+            return ""
+        return urlencode({"year": self.period.year, "quarter": self.period.quarter})
+
+
+def latest_period(government_id: int, year: int) -> Period | None:
+    """The period of the year's latest computed scores: the latest quarter with a finished run, else the year."""
+    row = (
+        ScoreRun.objects.filter(government_id=government_id, year=year, status=RunStatus.DONE)
+        .order_by("-quarter")  # quarters 4 … 1 first, the year (0) last
+        .values_list("year", "quarter")
+        .first()
+    )
+    return Period(*row) if row is not None else None
+
+
+def _groups_shown(rows: list[Score]) -> list[ScoreGroupShown]:
+    shown = []
+    for value, label in ScoreGroup.choices:
+        members = [row for row in rows if row.group == value]
+        if not members:
+            continue
+        top = members[:SCORES_TOP]
+        last = [row for row in members[SCORES_TOP:] if row.last]
+        shown.append(ScoreGroupShown(value, str(label), top, last))
+    return shown
+
+
+def scores_panel(user: User, today: datetime.date) -> ScoresPanel | None:
+    """The units' scores of `user`'s government for the dashboard, or None when the user sees none (neither the
+    office, a leader nor a unit's people, or without a government; a unit whose own score is not computed).
+
+    At most three queries whatever the number of units: the year's latest finished run, then scores_for (the run
+    of that period and its scores, within the reader's scope)."""
+    unit = user.unit
+    if unit is None or unit.government_id is None:
+        return None
+    everyone = evaluation.is_manager(user, unit.government_id)
+    if not everyone and not user.has_role(*UNIT_ROLES):
+        return None
+    panel = ScoresPanel(everyone=everyone, scores_url=reverse("evaluation-scores"))
+    period = latest_period(unit.government_id, today.year)
+    if period is not None:
+        try:
+            scores = evaluation.scores_for(user, period)
+        except InvalidState:  # recomputed (queued) meanwhile
+            scores = None
+        if scores is not None:
+            panel.period, panel.run = period, scores.run
+            if scores.everyone:
+                panel.groups = _groups_shown(scores.rows)
+            else:
+                panel.own = next((row for row in scores.rows if row.unit_id == user.unit_id), None)
+    if not everyone and panel.own is None:
+        return None
+    return panel
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
@@ -136,6 +239,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "unit_id": unit_id,
             "unit_choices": choices if chooses_unit else [],
             "scope_name": _scope_name(user, choices, unit_id),
+            "scores": scores_panel(user, today),
             "charts_available": echarts_available(),
             "echarts_path": ECHARTS,
         },
