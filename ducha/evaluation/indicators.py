@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -181,12 +182,37 @@ class _DeadlineFromNotice(Indicator):
         return True, answered_day is None or answered_day > deadline
 
     def counts(self, units: Sequence[int], window: Window) -> Counts:
+        if connection.vendor == "postgresql":
+            return self._counts_in_sql(units, window)
         counts: dict[int, list[int]] = {}
         for row in self._grouped(units, window):
             counted, bad = self._judge(row["sent_day"], row["answered_day"], window)
             if counted:
                 _add(counts, row["unit_key"], row["n"], bad)
         return _freeze(counts)
+
+    def _counts_in_sql(self, units: Sequence[int], window: Window) -> Counts:
+        """The same judgement in the database: the calendar's (day sent → deadline) pairs of the deadlines falling
+        in the window go in as two arrays, so that a province's hundreds of thousands of (unit, day sent, day
+        answered) groups are judged and summed per unit there instead of in Python."""
+        sent_days, deadlines = [], []
+        day = timezone.localdate(window.start - _LOOKBACK)
+        while day <= window.until_day:
+            deadline = _deadline(day, self.workdays_allowed)
+            if window.first_day <= deadline < window.until_day:
+                sent_days.append(day)
+                deadlines.append(deadline)
+            day += dt.timedelta(days=1)
+        inner, params = self._grouped(units, window).query.sql_with_params()  # type: ignore[attr-defined]
+        sql = (
+            "SELECT g.unit_key, SUM(g.n), COALESCE(SUM(g.n) FILTER (WHERE g.answered_day IS NULL"
+            " OR g.answered_day > d.deadline), 0)"
+            f" FROM ({inner}) g JOIN unnest(%s::date[], %s::date[]) AS d(sent_day, deadline)"
+            " ON d.sent_day = g.sent_day GROUP BY g.unit_key"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, sent_days, deadlines])
+            return {unit: (int(total), int(bad)) for unit, total, bad in cursor.fetchall()}
 
 
 class SignFor(_DeadlineFromNotice):
