@@ -1,5 +1,6 @@
 """Assembles the v1 API from the domain routers."""
 
+from ducha.api.accountability import router as accountability_router
 from ducha.api.base import api
 from ducha.api.documents import router as documents_router
 from ducha.api.evaluation import router as evaluation_router
@@ -14,3 +15,4 @@ api.add_router("", reminders_router)
 api.add_router("", inspections_router)
 api.add_router("", documents_router)
 api.add_router("", evaluation_router)
+api.add_router("", accountability_router)

@@ -93,7 +93,9 @@ def test_operation_ids_are_unique_and_name_the_area(document):
     ids = [operation["operationId"] for _, _, operation in _operations(document)]
     assert len(ids) == len(set(ids))
     assert all(
-        re.fullmatch(r"ducha_api_(units|items|reminders|inspections|documents|evaluation)_\w+", i)
+        re.fullmatch(
+            r"ducha_api_(units|items|reminders|inspections|documents|evaluation|accountability)_\w+", i
+        )
         for i in ids
     ), ids
 
@@ -171,7 +173,8 @@ class Checked:
         assert response.status_code == status, (method, path, response.status_code, response.content[:2000])
         full = f"{PREFIX}{path}"
         schema = documented(self.document, method, full, status)
-        self.called.add((method, "/" + re.sub(r"<(\w+)>", r"{\1}", resolve(full).route)))
+        route = resolve(full.split("?")[0]).route
+        self.called.add((method, "/" + re.sub(r"<(\w+)>", r"{\1}", route)))
         if schema is None:  # a file download
             return response
         data = response.json()
@@ -339,6 +342,29 @@ def test_every_get_answers_what_it_documents(world, checked, called, document, t
     report = office.post(
         "/period-reports/", {"period": "month", "year": today.year, "number": today.month}, status=201
     )
+    # and the accountability ladder's proposals, a fact, a sanction, a bulletin and a commendation
+    office.post("/accountability/proposals/run", {"year": today.year})
+    office.post(
+        "/accountability/facts",
+        {
+            "unit": world.departments["fgw"].pk,
+            "kind": "meeting_absent",
+            "occurred_on": str(today),
+            "description": "无故缺席县政府常务会议",
+        },
+        status=201,
+    )
+    sanction = office.post(
+        "/accountability/sanctions",
+        {"unit": world.departments["fgw"].pk, "tier": "written_examination", "basis": "未按时报送"},
+        status=201,
+    )
+    bulletin = office.post("/accountability/bulletins", {"kind": "situation", "year": today.year}, status=201)
+    office.post(
+        "/accountability/commendations",
+        {"title": "督查工作先进单位", "year": today.year, "unit": world.departments["jyj"].pk},
+        status=201,
+    )
 
     # when: every GET, with those ids
     values = {
@@ -353,7 +379,10 @@ def test_every_get_answers_what_it_documents(world, checked, called, document, t
         "unit_id": world.departments["fgw"].pk,
         "ledger_id": ledger.pk,
         "report_id": report["id"],
+        "sanction_id": sanction["id"],
+        "bulletin_id": bulletin["id"],
     }
+    queries = {"/accountability/commendations/check": f"?unit={world.departments['jyj'].pk}"}
     kinds = {
         "/items/": "supervision_notice",
         "/inspections/plans/": "annual_plan",
@@ -375,7 +404,8 @@ def test_every_get_answers_what_it_documents(world, checked, called, document, t
             "kind": next((k for prefix, k in kinds.items() if relative.startswith(prefix)), ""),
         }
         status = refused.get(relative, 200)
-        relative = PARAMETER.sub(lambda match, named=named: str(named[match.group(1)]), relative)
+        query = queries.get(relative, "")
+        relative = PARAMETER.sub(lambda match, named=named: str(named[match.group(1)]), relative) + query
         caller = next((c for prefix, c in reader.items() if relative.startswith(prefix)), office)
         caller.get(relative, status=status)
 
