@@ -15,5 +15,6 @@ urlpatterns = [
     *documents.urlpatterns,
     *document_batches.urlpatterns,
     *evaluation.urlpatterns,
+    path("", include("ducha.workbench.views.accountability")),
     path("inspections/", include("ducha.workbench.views.inspections")),
 ]
