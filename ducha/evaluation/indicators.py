@@ -337,9 +337,7 @@ class Completion(Indicator):
     label = _("completed on time")
     rule = _("Each task due in the period is reported complete (a co-unit: its share) by its due date.")
 
-    def _candidates(self, units: Sequence[int], window: Window) -> QuerySet[Any]:
-        """Every assignment that may be due in the window, with `due` (the due date as it stood at the cutoff) and
-        `reported_day` (the day of the report standing at the cutoff); `_queryset` keeps the ones due in it."""
+    def _queryset(self, units: Sequence[int], window: Window) -> QuerySet[Any]:
         # The report standing at the cutoff, read from the reports themselves: the assignment's `reported_at` is
         # cleared when the office returns the report, which would move a past period's figure.
         returned = Review.objects.filter(
@@ -380,14 +378,9 @@ class Completion(Indicator):
             .exclude(item__status__in=_NOT_COUNTED)
             .exclude(Exists(_cancelled_by(window.cutoff)))
             .annotate(due=Coalesce(Subquery(due_then, output_field=DateField()), F("item__due_date")))
+            .filter(due__gte=window.first_day, due__lt=window.until_day)
             .annotate(reported=Subquery(standing, output_field=DateTimeField()))
             .annotate(reported_day=TruncDate("reported"))
-        )
-
-    def _queryset(self, units: Sequence[int], window: Window) -> QuerySet[Any]:
-        return (
-            self._candidates(units, window)
-            .filter(due__gte=window.first_day, due__lt=window.until_day)
             .annotate(
                 late=Case(
                     When(
@@ -401,19 +394,11 @@ class Completion(Indicator):
         )
 
     def counts(self, units: Sequence[int], window: Window) -> Counts:
-        # Grouped around the candidates as a derived table, so that each row's two subqueries (due then, report
-        # standing) run once, not once for every place the ORM would repeat them (filter, CASE, …).
-        inner, params = (
-            self._candidates(units, window).values("unit_id", "due", "reported_day").query.sql_with_params()
-        )
-        sql = (
-            "SELECT c.unit_id, COUNT(*),"
-            " SUM(CASE WHEN c.reported_day IS NULL OR c.reported_day > c.due THEN 1 ELSE 0 END)"
-            f" FROM ({inner}) c WHERE c.due >= %s AND c.due < %s GROUP BY c.unit_id"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, window.first_day, window.until_day])
-            return {unit: (int(total), int(bad or 0)) for unit, total, bad in cursor.fetchall()}
+        counts: dict[int, list[int]] = {}
+        rows = self._queryset(units, window).values("unit_id", "late").annotate(n=Count("id")).order_by()
+        for row in rows:
+            _add(counts, row["unit_id"], row["n"], bool(row["late"]))
+        return _freeze(counts)
 
     def facts(self, unit_id: int, window: Window) -> list[Fact]:
         rows = (
