@@ -79,8 +79,12 @@ def bulletins_for(actor: User, **filters: Any) -> QuerySet[Bulletin]:
     rows = Bulletin.objects.order_by("-id")
     if is_manager(actor):
         return rows.filter(government_id=_government_id(actor), **filters)
-    # A unit sees the bulletins issued by its government (they are circulated to every unit).
-    return rows.filter(government_id=_government_id(actor), status=BulletinStatus.ISSUED, **filters)
+    # A unit sees the bulletins issued by its government (they are circulated to every unit), and a township the
+    # bulletins of the county that name it (a township is a government of its own).
+    named = Q(units__unit_id=actor.unit_id) if actor.unit_id is not None else Q(pk__in=[])
+    return rows.filter(
+        Q(government_id=_government_id(actor)) | named, status=BulletinStatus.ISSUED, **filters
+    ).distinct()
 
 
 def published_bulletins() -> QuerySet[Bulletin]:

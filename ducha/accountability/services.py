@@ -42,6 +42,7 @@ from ducha.audit.models import EventType
 from ducha.audit.services import event_record
 from ducha.common import error_codes as codes
 from ducha.common.errors import InvalidState, NotFound, NotPermitted, ValidationFailed
+from ducha.items.models import Item
 from ducha.orgs.models import Role, Unit, User
 
 # Tiers the office decides alone; every tier above needs the government's approval (条例 Art. 19-21).
@@ -158,6 +159,8 @@ def fact_record(
     unit = _unit_of(government_id, unit_id)
     if kind not in FactKind.values:
         raise ValidationFailed(codes.INVALID_INPUT, fields={"kind": FactKind.values})
+    if item_id is not None and not Item.objects.filter(pk=item_id, government_id=government_id).exists():
+        raise ValidationFailed(codes.INVALID_INPUT, fields={"item": _("No such item of this government.")})
     if kind == FactKind.LISTED and not listed_by.strip():
         raise ValidationFailed(codes.TEXT_REQUIRED, fields={"listed_by": _("Say who listed the matter.")})
     if occurred_on > timezone.localdate():
@@ -452,8 +455,8 @@ def referral_decided(*, actor: User, referral_id: int, decision: str) -> Referra
 
 
 def veto_for(government_id: int, unit_id: int, person: str, year: int) -> Sanction | None:
-    """The sanction (通报批评 or higher, in force in the year) that vetoes this unit — or, for a person, one that
-    names this person in this unit."""
+    """The sanction (通报批评 or higher, in force in the year) that vetoes this unit — one on the unit itself, not
+    one naming a person of it — or, for a person, one that names this person in this unit."""
     sanctions = Sanction.objects.filter(
         government_id=government_id,
         unit_id=unit_id,
@@ -461,9 +464,7 @@ def veto_for(government_id: int, unit_id: int, person: str, year: int) -> Sancti
         status__in=[SanctionStatus.IN_FORCE, SanctionStatus.COMPLETED, SanctionStatus.ESCALATED],
         effective_at__year=year,
     )
-    if person:
-        sanctions = sanctions.filter(person=person)
-    return sanctions.order_by("effective_at", "id").first()
+    return sanctions.filter(person=person).order_by("effective_at", "id").first()
 
 
 @transaction.atomic

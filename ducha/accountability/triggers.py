@@ -196,7 +196,8 @@ class TwiceLate(LateCount):
 
 
 class SlowProgress(Rule):
-    """Tier 1: work moving slowly — an item reminded for missed progress or chased at least `times` times."""
+    """Tier 1: work moving slowly — an item reminded for missed progress or chased at least `times` times (each
+    chase and each progress reminder once, however many of the unit's people it went to)."""
 
     def find(
         self, government_ids: Sequence[int], year: int, today: dt.date, params: dict[str, int]
@@ -211,7 +212,7 @@ class SlowProgress(Rule):
                 created_at__lt=end,
             )
             .values("item__government_id", "unit_id", "item_id", "item__number", "item__title")
-            .annotate(times=Count("id"))
+            .annotate(times=Count("period", distinct=True))
             .filter(times__gte=times)
             .order_by()
         )
