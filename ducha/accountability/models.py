@@ -179,6 +179,8 @@ class SanctionStatus(models.TextChoices):
     IN_FORCE = "in_force", _("in force: follow-up running")
     COMPLETED = "completed", _("followed up: improved")
     ESCALATED = "escalated", _("followed up: not improved, next tier proposed")
+    # Not improved at the top of the ladder: nothing above to propose.
+    NOT_IMPROVED = "not_improved", _("followed up: not improved")
     REFUSED = "refused", _("not approved")
 
 

@@ -352,9 +352,12 @@ def sanction_follow_up(*, actor: User, sanction_id: int, improved: bool, note: s
         raise InvalidState(codes.ACTION_NOT_ALLOWED, _("This sanction is not in force."))
     sanction.follow_up_note = _text(note, "note")
     sanction.followed_up_at = timezone.now()
-    sanction.status = SanctionStatus.COMPLETED if improved else SanctionStatus.ESCALATED
-    sanction.save()
     next_tier = None if improved else Tier.above(sanction.tier)
+    if improved:
+        sanction.status = SanctionStatus.COMPLETED
+    else:
+        sanction.status = SanctionStatus.ESCALATED if next_tier else SanctionStatus.NOT_IMPROVED
+    sanction.save()
     if next_tier is not None:
         Proposal.objects.create(
             government_id=government_id,
@@ -461,7 +464,12 @@ def veto_for(government_id: int, unit_id: int, person: str, year: int) -> Sancti
         government_id=government_id,
         unit_id=unit_id,
         tier__in=VETO_TIERS,
-        status__in=[SanctionStatus.IN_FORCE, SanctionStatus.COMPLETED, SanctionStatus.ESCALATED],
+        status__in=[
+            SanctionStatus.IN_FORCE,
+            SanctionStatus.COMPLETED,
+            SanctionStatus.ESCALATED,
+            SanctionStatus.NOT_IMPROVED,
+        ],
         effective_at__year=year,
     )
     return sanctions.filter(person=person).order_by("effective_at", "id").first()

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ducha.accountability.models import FactKind, Proposal, RecordedFact, Tier, TriggerSetting
+from ducha.evaluation.indicators import MISSED_PROGRESS
 from ducha.evaluation.models import RunStatus, Score
 from ducha.evaluation.periods import Period
 from ducha.items.models import Assignment, Review
@@ -206,8 +207,8 @@ class SlowProgress(Rule):
         times = int(params.get("times", 3))
         rows: Any = (
             Reminder.objects.filter(
+                MISSED_PROGRESS,
                 item__government_id__in=government_ids,
-                kind__in=[ReminderKind.PROGRESS_DUE, ReminderKind.CHASE],
                 created_at__gte=start,
                 created_at__lt=end,
             )

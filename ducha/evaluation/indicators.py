@@ -69,6 +69,10 @@ ACKNOWLEDGE_WORKDAYS = 5
 # period for notifications whose deadline falls inside it.
 _LOOKBACK = dt.timedelta(days=40)
 
+# A progress report missed (the reminder's second step, after the day it was due — the first is a heads-up before
+# it) or the office's chase.
+MISSED_PROGRESS = Q(kind=ReminderKind.CHASE) | Q(kind=ReminderKind.PROGRESS_DUE, step__gte=2)
+
 # Statuses in which an item's assignment is not counted (never assigned, or withdrawn before its time).
 _NOT_COUNTED = [ItemStatus.DRAFT, ItemStatus.PENDING_APPROVAL, ItemStatus.REGISTERED, ItemStatus.REJECTED]
 # Completion reports that passed the unit head's check (sent to the office, whatever the office decided since).
@@ -513,8 +517,8 @@ class Progress(_PerActiveItem):
 
     def wrong(self, units: Sequence[int], window: Window) -> QuerySet[Any]:
         return Reminder.objects.filter(
+            MISSED_PROGRESS,
             unit_id__in=units,
-            kind__in=[ReminderKind.PROGRESS_DUE, ReminderKind.CHASE],
             created_at__gte=window.start,
             created_at__lt=window.until,
         ).annotate(unit_key=F("unit_id"), when=F("created_at"))

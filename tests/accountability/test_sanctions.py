@@ -325,6 +325,8 @@ class TestEscalation:
         _not_improved(world, sanction, (2026, 8, 6, 10))
         assert Proposal.objects.count() == before
         assert not Proposal.objects.filter(escalated_from=sanction).exists()
+        sanction.refresh_from_db()
+        assert sanction.status == SanctionStatus.NOT_IMPROVED  # nothing above to propose
         event = Event.objects.get(event_type=EventType.SANCTION_FOLLOWED_UP, subject_id=sanction.pk)
         assert event.new == {"improved": False, "next_tier": None}
 

@@ -217,6 +217,29 @@ class TestProgress:
         assert Reminder.objects.filter(item=item, kind=ReminderKind.PROGRESS_DUE).exists()
         assert figures("progress", fgw, window(Q1)) == (1, 1)
 
+    def test_the_heads_up_before_a_report_is_due_is_not_a_miss_the_reminder_after_it_is(self, world):
+        from ducha.reminders.services.sweeper import sweep
+
+        fgw = world.departments["fgw"].pk
+        item = assigned_item(world, (2026, 3, 2, 9), progress_cycle="weekly")
+        sign(world, item, (2026, 3, 2, 10))
+        # Sweep up to the first report's heads-up (step 1, before the report is due) and stop there.
+        day = 3
+        while not Reminder.objects.filter(item=item, kind=ReminderKind.PROGRESS_DUE).exists():
+            with at(2026, 3, day, 9):
+                sweep()
+            day += 1
+        assert set(
+            Reminder.objects.filter(item=item, kind=ReminderKind.PROGRESS_DUE).values_list("step", flat=True)
+        ) == {1}
+        assert figures("progress", fgw, window(Q1)) == (1, 0)
+        # The report is not filed: the step after the due day counts.
+        for later in range(day, day + 5):
+            with at(2026, 3, later, 9):
+                sweep()
+        assert Reminder.objects.filter(item=item, kind=ReminderKind.PROGRESS_DUE, step__gte=2).exists()
+        assert figures("progress", fgw, window(Q1)) == (1, 1)
+
     def test_a_chase_counts_in_its_quarter_and_not_before_it_happened(self, world):
         fgw = world.departments["fgw"].pk
         item = assigned_item(world, (2026, 3, 2, 9), progress_cycle="monthly")
