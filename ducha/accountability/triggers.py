@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Min, Q
+from django.db.models.functions import ExtractQuarter
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -165,26 +166,30 @@ class LateCount(Rule):
     ) -> list[Candidate]:
         start, end = _year_bounds(year)
         times = int(params.get("times", 2))
-        rows: Any = (
-            Reminder.objects.filter(
-                item__government_id__in=government_ids,
-                kind__in=_LATE_KINDS,
-                created_at__gte=start,
-                created_at__lt=end,
-            )
-            .values("item__government_id", "unit_id", "item_id", "created_at")
-            .order_by("created_at")
+        # Grouped in SQL: one row per (unit, item[, local quarter]) with its first late reminder, not one per
+        # reminder (a province's year has over a million: each step of each late item, to each recipient).
+        late: Any = Reminder.objects.filter(
+            item__government_id__in=government_ids,
+            kind__in=_LATE_KINDS,
+            created_at__gte=start,
+            created_at__lt=end,
         )
+        group = ["item__government_id", "unit_id", "item_id"]
+        if self.per_quarter:
+            late = late.annotate(quarter=ExtractQuarter("created_at"))
+            group.append("quarter")
+        rows: Any = late.values(*group).annotate(first=Min("created_at")).order_by("first", "item_id")
         buckets: dict[tuple[int, int, int], dict[int, str]] = {}
         for row in rows:
-            quarter = (timezone.localtime(row["created_at"]).month - 1) // 3 + 1 if self.per_quarter else 0
+            quarter = row["quarter"] if self.per_quarter else 0
             items = buckets.setdefault((row["item__government_id"], row["unit_id"], quarter), {})
-            items.setdefault(row["item_id"], timezone.localtime(row["created_at"]).date().isoformat())
+            items.setdefault(row["item_id"], timezone.localtime(row["first"]).date().isoformat())
         return [
             Candidate(
                 government_id,
                 unit_id,
-                f"{year}Q{quarter}" if quarter else str(year),
+                # The unit is in the key: (government, rule, key) is unique, and many units are late at once.
+                f"unit:{unit_id}:" + (f"{year}Q{quarter}" if quarter else str(year)),
                 [{"item": item_id, "late_on": day} for item_id, day in items.items()],
             )
             for (government_id, unit_id, quarter), items in buckets.items()
@@ -256,7 +261,7 @@ class Ranking(Rule):
             Candidate(
                 row["run__government_id"],
                 row["unit_id"],
-                f"{year}Q{row['run__quarter']}",
+                f"unit:{row['unit_id']}:{year}Q{row['run__quarter']}",
                 [
                     {
                         "year": year,

@@ -304,7 +304,11 @@ class TestLateTwice:
         run(world, D(2026, 3, 20))
 
         [proposal] = proposed(world, "late_twice")
-        assert (proposal.tier, proposal.unit_id, proposal.key) == (Tier.WRITTEN_EXAMINATION, fgw, "2026Q1")
+        assert (proposal.tier, proposal.unit_id, proposal.key) == (
+            Tier.WRITTEN_EXAMINATION,
+            fgw,
+            f"unit:{fgw}:2026Q1",
+        )
         assert proposal.facts == [
             {"item": first.pk, "late_on": "2026-03-03"},
             {"item": second.pk, "late_on": "2026-03-10"},
@@ -344,7 +348,8 @@ class TestLateTwice:
         switch(world, "late_twice", times=1)
         _late_to_sign(world, D(2026, 5, 11), title="二季度迟签")
         run(world, D(2026, 5, 20))
-        assert {p.key for p in proposed(world, "late_twice")} == {"2026Q1", "2026Q2"}
+        fgw = world.departments["fgw"].pk
+        assert {p.key for p in proposed(world, "late_twice")} == {f"unit:{fgw}:2026Q1", f"unit:{fgw}:2026Q2"}
 
 
 class TestSlowProgress:
@@ -397,7 +402,7 @@ class TestLateRepeatedly:
         assert (proposal.tier, proposal.unit_id, proposal.key) == (
             Tier.CRITICISM,
             world.departments["fgw"].pk,
-            "2026",
+            f"unit:{world.departments['fgw'].pk}:2026",
         )
         assert [fact["item"] for fact in proposal.facts] == [item.pk for item in late]
         assert [fact["late_on"] for fact in proposal.facts] == [
@@ -416,7 +421,9 @@ class TestLateRepeatedly:
 
         switch(world, "late_repeatedly", times=3)
         run(world, D(2026, 5, 20))
-        assert [p.key for p in proposed(world, "late_repeatedly")] == ["2026"]
+        assert [p.key for p in proposed(world, "late_repeatedly")] == [
+            f"unit:{world.departments['fgw'].pk}:2026"
+        ]
 
     def test_another_units_lateness_is_its_own(self, world):
         for n, day in enumerate([D(2026, 3, 2), D(2026, 3, 9)]):
@@ -428,8 +435,8 @@ class TestLateRepeatedly:
 
         assert proposed(world, "late_repeatedly") == []
         assert {(p.unit_id, p.key) for p in proposed(world, "late_twice")} == {
-            (world.departments["fgw"].pk, "2026Q1"),
-            (world.departments["jyj"].pk, "2026Q2"),
+            (world.departments["fgw"].pk, f"unit:{world.departments['fgw'].pk}:2026Q1"),
+            (world.departments["jyj"].pk, f"unit:{world.departments['jyj'].pk}:2026Q2"),
         }
 
     def test_late_last_year_does_not_count_this_year(self, world):
@@ -453,7 +460,7 @@ class TestLastInCounty:
         assert (proposal.tier, proposal.unit_id, proposal.key) == (
             Tier.CRITICISM,
             world.departments["fgw"].pk,
-            "2026Q1",
+            f"unit:{world.departments['fgw'].pk}:2026Q1",
         )
         [facts] = proposal.facts
         assert (facts["year"], facts["quarter"], facts["group"]) == (2026, 1, "department")
@@ -480,7 +487,9 @@ class TestLastInCounty:
         assert proposed(world, "last_in_county") == []
 
         run(world, D(2026, 1, 10), year=2025)
-        assert [p.key for p in proposed(world, "last_in_county")] == ["2025Q4"]
+        assert [p.key for p in proposed(world, "last_in_county")] == [
+            f"unit:{world.departments['fgw'].pk}:2025Q4"
+        ]
 
 
 # --- tier 4: last twice ---------------------------------------------------------------------------------------
@@ -496,11 +505,15 @@ class TestLastTwiceInCounty:
         assert (proposal.tier, proposal.unit_id, proposal.key) == (
             Tier.WARNING_TALK,
             world.departments["fgw"].pk,
-            "2026Q2",
+            f"unit:{world.departments['fgw'].pk}:2026Q2",
         )
         assert proposal.facts[0]["quarter"] == 2
         # Last in both quarters: criticised for each.
-        assert [p.key for p in proposed(world, "last_in_county")] == ["2026Q1", "2026Q2"]
+        fgw = world.departments["fgw"].pk
+        assert [p.key for p in proposed(world, "last_in_county")] == [
+            f"unit:{fgw}:2026Q1",
+            f"unit:{fgw}:2026Q2",
+        ]
 
     def test_last_in_q1_only_is_not_twice(self, world):
         _last_in_q1(world)
@@ -512,7 +525,9 @@ class TestLastTwiceInCounty:
         run(world, D(2026, 7, 10))
 
         assert proposed(world, "last_twice_in_county") == []
-        assert [p.key for p in proposed(world, "last_in_county")] == ["2026Q1"]
+        assert [p.key for p in proposed(world, "last_in_county")] == [
+            f"unit:{world.departments['fgw'].pk}:2026Q1"
+        ]
 
 
 # --- the facts the office records -------------------------------------------------------------------------------
