@@ -146,6 +146,7 @@ class EventType(models.TextChoices):
     PERIOD_REPORT_SUBMITTED = "period_report_submitted", _("report submitted to the level above")
     # Results and accountability
     TRIGGER_SET = "trigger_set", _("accountability trigger set")
+    TRIGGERS_RUN = "triggers_run", _("the day's accountability triggers run")
     FACT_RECORDED = "fact_recorded", _("fact recorded for the triggers")
     PROPOSAL_ACCEPTED = "proposal_accepted", _("proposal accepted")
     PROPOSAL_DISMISSED = "proposal_dismissed", _("proposal dismissed")

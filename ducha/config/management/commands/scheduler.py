@@ -1,10 +1,14 @@
-"""`ducha scheduler`: run the sweep every DUCHA_SWEEP_INTERVAL_SECONDS (default 300) and recount the dashboard's
-summary every DUCHA_DASHBOARD_ROLLUP_INTERVAL_SECONDS (default 900) until stopped — the embedded setup's clock.
-Production may use cron or a systemd timer running `ducha sweep` and `ducha dashboard_rollup` instead; both are
-safe together, because the sweep is idempotent, overlapping sweeps queue, and a recount replaces a year whole."""
+"""`ducha scheduler`: run the sweep every DUCHA_SWEEP_INTERVAL_SECONDS (default 300), recount the dashboard's
+summary every DUCHA_DASHBOARD_ROLLUP_INTERVAL_SECONDS (default 900) and run the accountability triggers once a day
+(the first round after 06:00, remembered in the database so that a restart does not run them again:
+ducha.accountability.tasks.triggers_daily) until stopped — the embedded setup's clock. Production may use cron or
+a systemd timer running `ducha sweep`, `ducha dashboard_rollup` and `ducha triggers --year YYYY --all` instead;
+all are safe together, because the sweep and the triggers are idempotent, overlapping sweeps queue, and a recount
+replaces a year whole."""
 
 from __future__ import annotations
 
+import datetime
 import logging
 import signal
 import threading
@@ -13,7 +17,9 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
+from django.utils import timezone
 
+from ducha.accountability.tasks import DAILY_HOUR, triggers_daily
 from ducha.common.database import require_database_ready
 from ducha.reminders.services import sweep
 from ducha.workbench.dashboard import dashboard_rollup_refresh
@@ -41,6 +47,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, request_stop)
         rollup_every = settings.DUCHA_DASHBOARD_ROLLUP_INTERVAL_SECONDS
         rollup_due = time.monotonic()  # the first round recounts the dashboard too
+        # The day whose triggers this process has seen run (or found run by an earlier process).
+        triggers_day: datetime.date | None = None
         self.stdout.write(f"scheduler: a sweep every {interval} s")
         while not stop.is_set():
             started = time.monotonic()
@@ -66,6 +74,15 @@ class Command(BaseCommand):
                     logger.info("dashboard summary recounted: %s", counted)
                 except Exception:  # the dashboard counts live meanwhile
                     logger.exception("dashboard summary failed")
+                finally:
+                    close_old_connections()
+            today = timezone.localtime()
+            if triggers_day != today.date() and today.hour >= DAILY_HOUR:
+                try:
+                    triggers_daily()  # logs what it did; nothing when an earlier process ran today's
+                    triggers_day = today.date()
+                except Exception:  # the next round tries again
+                    logger.exception("accountability triggers failed")
                 finally:
                     close_old_connections()
             if options["once"]:
