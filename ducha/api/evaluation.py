@@ -280,7 +280,7 @@ def _own_figures(figures: dict[str, Any], unit_id: int | None, entry_ids: set[in
 def _check_out(check: MidYearCheck, user: User, manager: bool, entry_ids: set[int]) -> dict[str, Any]:
     explanations = check.explanations.select_related("unit", "answered_by").order_by("id")
     if not manager:
-        explanations = explanations.filter(unit_id=user.unit_id)
+        explanations = explanations.filter(unit_id=user.unit_id or 0)
     return {
         "id": check.pk,
         "as_of": check.as_of,

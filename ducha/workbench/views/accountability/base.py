@@ -120,8 +120,8 @@ def _parts(fact: dict[str, Any]) -> list[str]:
 def facts_display(fact_lists: list[list[Any]]) -> list[list[dict[str, Any]]]:
     """Each list of stored facts as rows to show: the item (number and title, linked), the sanction a failed
     follow-up refers to, and the figures in words. One query for every item named."""
-    item_ids = {
-        fact.get("item")
+    item_ids: set[int] = {
+        fact["item"]
         for facts in fact_lists
         for fact in facts or []
         if isinstance(fact, dict) and isinstance(fact.get("item"), int)
@@ -129,7 +129,7 @@ def facts_display(fact_lists: list[list[Any]]) -> list[list[dict[str, Any]]]:
     items = {item.pk: item for item in Item.objects.filter(pk__in=item_ids).only("id", "number", "title")}
     shown: list[list[dict[str, Any]]] = []
     for facts in fact_lists:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for fact in facts or []:
             if not isinstance(fact, dict):
                 rows.append({"item": None, "item_label": "", "sanction": None, "parts": [str(fact)]})

@@ -43,7 +43,7 @@ def manager_or_403(user: User) -> Unit:
 
 
 def refusal_of(
-    error: DomainError, form: str, target: int | None = None, values: Any = None
+    error: DomainError, form: str, target: int | str | None = None, values: Any = None
 ) -> dict[str, Any]:
     """What the template needs to show a refusal at its form: the message, the fields' messages, the input."""
     return {

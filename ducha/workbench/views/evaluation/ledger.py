@@ -143,7 +143,7 @@ def _ledger_context(user: User, ledger: LedgerYear) -> dict[str, Any]:
         ]
         check_units.sort(key=lambda row: (-row["late"], -row["at_risk"], row["name"]))
         rows = check.explanations.select_related("entry__item", "unit", "answered_by")
-        explanations = list(rows if manager else rows.filter(unit_id=user.unit_id))
+        explanations = list(rows if manager else rows.filter(unit_id=user.unit_id or 0))
     is_open = ledger.status == LedgerStatus.OPEN
     return {
         "ledger": ledger,
