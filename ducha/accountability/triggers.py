@@ -485,6 +485,10 @@ def triggers_run(government_ids: Sequence[int], year: int, *, today: dt.date | N
                         facts=candidate.facts,
                     )
                 )
-    before = Proposal.objects.filter(government_id__in=government_ids, year=year).count()
-    Proposal.objects.bulk_create(proposals, ignore_conflicts=True, batch_size=1000)
-    return Proposal.objects.filter(government_id__in=government_ids, year=year).count() - before
+    # What an earlier run proposed is not sent again (most of a daily run's candidates); the unique constraint
+    # still guards against a run going on at the same time.
+    of_year = Proposal.objects.filter(government_id__in=government_ids, year=year)
+    existing = set(of_year.values_list("government_id", "rule", "key"))
+    fresh = [p for p in proposals if (p.government_id, p.rule, p.key) not in existing]
+    Proposal.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=1000)
+    return of_year.count() - len(existing)
