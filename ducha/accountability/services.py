@@ -42,6 +42,7 @@ from ducha.audit.models import EventType
 from ducha.audit.services import event_record
 from ducha.common import error_codes as codes
 from ducha.common.errors import InvalidState, NotFound, NotPermitted, ValidationFailed
+from ducha.common.inputs import require_text
 from ducha.items.models import Item
 from ducha.orgs.models import Role, Unit, User
 
@@ -68,13 +69,6 @@ def _record(subject_type: str, subject_id: int, event_type: EventType, actor: Us
     event_record(
         event_type=event_type, subject_type=subject_type, subject_id=subject_id, actor=actor, **kwargs
     )
-
-
-def _text(value: str, field: str, code: str = codes.TEXT_REQUIRED) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise ValidationFailed(code, fields={field: _("This field is required.")})
-    return text
 
 
 def _unit_of(government_id: int, unit_id: object) -> Unit:
@@ -172,7 +166,7 @@ def fact_record(
         unit=unit,
         kind=kind,
         occurred_on=occurred_on,
-        description=_text(description, "description"),
+        description=require_text(description, codes.TEXT_REQUIRED, "description"),
         person=person.strip()[:50],
         item_id=item_id,
         listed_by=listed_by.strip()[:50],
@@ -204,7 +198,7 @@ def proposal_decide(
     now = timezone.now()
     proposal.decided_by, proposal.decided_at = actor, now
     if not accept:
-        proposal.reason = _text(reason, "reason", codes.REASON_REQUIRED)
+        proposal.reason = require_text(reason, codes.REASON_REQUIRED, "reason")
         proposal.status = ProposalStatus.DISMISSED
         proposal.save()
         _record("proposal", proposal.pk, EventType.PROPOSAL_DISMISSED, actor, comment=proposal.reason)
@@ -292,7 +286,7 @@ def sanction_create(
         unit_id=unit.pk,
         person=person.strip(),
         tier=tier,
-        basis=_text(basis, "basis"),
+        basis=require_text(basis, codes.TEXT_REQUIRED, "basis"),
         facts=[],
         proposal=None,
         follow_up_due=follow_up_due,
@@ -312,7 +306,7 @@ def sanction_approve(*, actor: User, sanction_id: int, approve: bool, comment: s
         sanction.status = SanctionStatus.IN_FORCE
         sanction.effective_at = timezone.now()
     else:
-        _text(comment, "comment", codes.REASON_REQUIRED)
+        require_text(comment, codes.REASON_REQUIRED, "comment")
         sanction.status = SanctionStatus.REFUSED
     sanction.save()
     _record(
@@ -335,7 +329,7 @@ def sanction_respond(*, actor: User, sanction_id: int, text: str) -> Sanction:
         raise NotFound()
     if sanction.status != SanctionStatus.IN_FORCE:
         raise InvalidState(codes.ACTION_NOT_ALLOWED, _("This sanction is not in force."))
-    sanction.unit_response = _text(text, "text")
+    sanction.unit_response = require_text(text, codes.TEXT_REQUIRED, "text")
     sanction.unit_responded_at = timezone.now()
     sanction.save(update_fields=["unit_response", "unit_responded_at", "updated_at"])
     _record("sanction", sanction.pk, EventType.SANCTION_ANSWERED, actor, comment=sanction.unit_response)
@@ -350,7 +344,7 @@ def sanction_follow_up(*, actor: User, sanction_id: int, improved: bool, note: s
     sanction = _locked(Sanction, sanction_id, government_id)
     if sanction.status != SanctionStatus.IN_FORCE:
         raise InvalidState(codes.ACTION_NOT_ALLOWED, _("This sanction is not in force."))
-    sanction.follow_up_note = _text(note, "note")
+    sanction.follow_up_note = require_text(note, codes.TEXT_REQUIRED, "note")
     sanction.followed_up_at = timezone.now()
     next_tier = None if improved else Tier.above(sanction.tier)
     if improved:
@@ -402,8 +396,8 @@ def referral_send(
     referral = Referral.objects.create(
         sanction=sanction,
         body=body,
-        body_name=_text(body_name, "body_name"),
-        recommendation=_text(recommendation, "recommendation"),
+        body_name=require_text(body_name, codes.TEXT_REQUIRED, "body_name"),
+        recommendation=require_text(recommendation, codes.TEXT_REQUIRED, "recommendation"),
         letter_number=letter_number.strip()[:64],
         sent_by=actor,
     )
@@ -430,7 +424,7 @@ def referral_received(*, actor: User, referral_id: int, received_by_name: str) -
     referral = _locked_referral(actor, referral_id)
     if referral.status != ReferralStatus.SENT:
         raise InvalidState(codes.ACTION_NOT_ALLOWED, _("This referral has been received already."))
-    referral.received_by_name = _text(received_by_name, "received_by_name")
+    referral.received_by_name = require_text(received_by_name, codes.TEXT_REQUIRED, "received_by_name")
     referral.received_at = timezone.now()
     referral.status = ReferralStatus.RECEIVED
     referral.save()
@@ -446,7 +440,7 @@ def referral_decided(*, actor: User, referral_id: int, decision: str) -> Referra
     referral = _locked_referral(actor, referral_id)
     if referral.status != ReferralStatus.RECEIVED:
         raise InvalidState(codes.ACTION_NOT_ALLOWED, _("Record that the body received the referral first."))
-    referral.decision = _text(decision, "decision")
+    referral.decision = require_text(decision, codes.TEXT_REQUIRED, "decision")
     referral.decided_at = timezone.now()
     referral.status = ReferralStatus.DECIDED
     referral.save()
@@ -488,7 +482,7 @@ def commendation_propose(
         raise InvalidState(codes.COMMENDATION_EXISTS)
     commendation = Commendation.objects.create(
         government_id=government_id,
-        title=_text(title, "title")[:200],
+        title=require_text(title, codes.TEXT_REQUIRED, "title")[:200],
         year=year,
         unit=unit,
         person=person.strip()[:50],
@@ -534,7 +528,7 @@ def commendation_override(*, actor: User, commendation_id: int, reason: str) -> 
     commendation = _locked(Commendation, commendation_id, government_id)
     if commendation.status != CommendationStatus.VETOED:
         raise InvalidState(codes.ACTION_NOT_ALLOWED, _("Only a vetoed candidate is overridden."))
-    commendation.override_reason = _text(reason, "reason", codes.REASON_REQUIRED)
+    commendation.override_reason = require_text(reason, codes.REASON_REQUIRED, "reason")
     commendation.status = CommendationStatus.OVERRIDDEN
     commendation.decided_by, commendation.decided_at = actor, timezone.now()
     commendation.save()
@@ -616,8 +610,8 @@ def bulletin_update(
     bulletin = _locked(Bulletin, bulletin_id, government_id)
     if bulletin.status != BulletinStatus.DRAFT:
         raise InvalidState(codes.ACTION_NOT_ALLOWED, _("Only a draft bulletin is edited."))
-    bulletin.title = _text(title, "title")[:200]
-    bulletin.text = _text(text, "text")
+    bulletin.title = require_text(title, codes.TEXT_REQUIRED, "title")[:200]
+    bulletin.text = require_text(text, codes.TEXT_REQUIRED, "text")
     if fixes_due is not None and fixes_due <= timezone.localdate():
         raise ValidationFailed(
             codes.INVALID_INPUT, fields={"fixes_due": _("The causes and fixes are due after today.")}
@@ -663,7 +657,7 @@ def bulletin_approve(*, actor: User, bulletin_id: int, approve: bool = True, com
         bulletin.status = BulletinStatus.APPROVED
         bulletin.approved_by, bulletin.approved_at = actor, timezone.now()
     else:
-        _text(comment, "comment", codes.REASON_REQUIRED)
+        require_text(comment, codes.REASON_REQUIRED, "comment")
         bulletin.status = BulletinStatus.DRAFT
     bulletin.save()
     _record(
@@ -715,7 +709,3 @@ def bulletin_publish(*, actor: User, bulletin_id: int) -> Bulletin:
     bulletin.save(update_fields=["published", "updated_at"])
     _record("bulletin", bulletin.pk, EventType.BULLETIN_PUBLISHED, actor)
     return bulletin
-
-
-def referral_bodies() -> list[tuple[str, str]]:
-    return [(value, str(label)) for value, label in ReferralBody.choices]
