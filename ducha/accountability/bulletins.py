@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ducha.accountability.models import Bulletin, BulletinKind, BulletinRole
+from ducha.accountability.triggers import NOT_COUNTED
 from ducha.documents import services as documents
 from ducha.documents.kinds import KINDS
 from ducha.documents.models import Document
@@ -22,16 +23,7 @@ from ducha.evaluation.models import RunStatus, Score
 from ducha.evaluation.periods import Period
 from ducha.items import services as items
 from ducha.items.models import ApprovalBasis, Assignment, Confidentiality, SourceType
-from ducha.items.statuses import ItemStatus
 from ducha.orgs.models import Unit, User
-
-_NOT_COUNTED = [
-    ItemStatus.DRAFT,
-    ItemStatus.PENDING_APPROVAL,
-    ItemStatus.REGISTERED,
-    ItemStatus.REJECTED,
-    ItemStatus.CANCELLED,
-]
 
 
 def _late_units(government_id: int, period: Period, today: Any) -> list[dict[str, Any]]:
@@ -44,7 +36,7 @@ def _late_units(government_id: int, period: Period, today: Any) -> list[dict[str
             item__due_date__gte=period.first_day,
             item__due_date__lt=until,
         )
-        .exclude(item__status__in=_NOT_COUNTED)
+        .exclude(item__status__in=NOT_COUNTED)
         .exclude(item__confidentiality=Confidentiality.SECRET)
         .values("unit_id", "unit__name")
         .annotate(

@@ -24,20 +24,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ducha.accountability.models import FactKind, Proposal, RecordedFact, Tier, TriggerSetting
-from ducha.evaluation.indicators import MISSED_PROGRESS
+from ducha.evaluation.indicators import MISSED_PROGRESS, NOT_ASSIGNED
 from ducha.evaluation.models import RunStatus, Score
 from ducha.evaluation.periods import Period
 from ducha.items.models import Assignment, Review
 from ducha.items.statuses import ItemStatus
 from ducha.reminders.models import Reminder, ReminderKind
 
-_NOT_COUNTED = [
-    ItemStatus.DRAFT,
-    ItemStatus.PENDING_APPROVAL,
-    ItemStatus.REGISTERED,
-    ItemStatus.REJECTED,
-    ItemStatus.CANCELLED,
-]
+# Items whose tasks count: assigned (the evaluation's rule) and not withdrawn.
+NOT_COUNTED = [*NOT_ASSIGNED, ItemStatus.CANCELLED]
 _LATE_KINDS = [ReminderKind.NOT_SIGNED, ReminderKind.OVERDUE]
 
 
@@ -65,11 +60,6 @@ class Rule:
         raise NotImplementedError
 
 
-def _year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
-    period = Period(year)
-    return period.start, period.end
-
-
 class ItemOverdue(Rule):
     """Tier 1: an item of the year not completed by its due date (the lead unit; one proposal per item)."""
 
@@ -83,7 +73,7 @@ class ItemOverdue(Rule):
                 item__due_date__gte=dt.date(year, 1, 1),
                 item__due_date__lt=min(today, dt.date(year + 1, 1, 1)),
             )
-            .exclude(item__status__in=_NOT_COUNTED)
+            .exclude(item__status__in=NOT_COUNTED)
             .filter(Q(reported_at__isnull=True) | Q(reported_at__date__gt=F("item__due_date")))
             .values(
                 "item__government_id",
@@ -122,7 +112,7 @@ class ResultUnsatisfactory(Rule):
     def find(
         self, government_ids: Sequence[int], year: int, today: dt.date, params: dict[str, int]
     ) -> list[Candidate]:
-        start, end = _year_bounds(year)
+        start, end = Period(year).start, Period(year).end
         rows: Any = (
             Review.objects.filter(
                 item__government_id__in=government_ids,
@@ -164,7 +154,7 @@ class LateCount(Rule):
     def find(
         self, government_ids: Sequence[int], year: int, today: dt.date, params: dict[str, int]
     ) -> list[Candidate]:
-        start, end = _year_bounds(year)
+        start, end = Period(year).start, Period(year).end
         times = int(params.get("times", 2))
         # Grouped in SQL: one row per (unit, item[, local quarter]) with its first late reminder, not one per
         # reminder (a province's year has over a million: each step of each late item, to each recipient).
@@ -208,7 +198,7 @@ class SlowProgress(Rule):
     def find(
         self, government_ids: Sequence[int], year: int, today: dt.date, params: dict[str, int]
     ) -> list[Candidate]:
-        start, end = _year_bounds(year)
+        start, end = Period(year).start, Period(year).end
         times = int(params.get("times", 3))
         rows: Any = (
             Reminder.objects.filter(

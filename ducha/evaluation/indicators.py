@@ -73,8 +73,8 @@ _LOOKBACK = dt.timedelta(days=40)
 # it) or the office's chase.
 MISSED_PROGRESS = Q(kind=ReminderKind.CHASE) | Q(kind=ReminderKind.PROGRESS_DUE, step__gte=2)
 
-# Statuses in which an item's assignment is not counted (never assigned, or withdrawn before its time).
-_NOT_COUNTED = [ItemStatus.DRAFT, ItemStatus.PENDING_APPROVAL, ItemStatus.REGISTERED, ItemStatus.REJECTED]
+# Statuses in which an item was never assigned (or was rejected): its assignments do not count.
+NOT_ASSIGNED = [ItemStatus.DRAFT, ItemStatus.PENDING_APPROVAL, ItemStatus.REGISTERED, ItemStatus.REJECTED]
 # Completion reports that passed the unit head's check (sent to the office, whatever the office decided since).
 _HEAD_APPROVED = [ReportStatus.SUBMITTED, ReportStatus.ACCEPTED, ReportStatus.RETURNED]
 
@@ -231,7 +231,7 @@ class SignFor(_DeadlineFromNotice):
     def queryset(self, units: Sequence[int], window: Window) -> QuerySet[Any]:
         return (
             Assignment.objects.filter(unit_id__in=units, notified_at__isnull=False)
-            .exclude(item__status__in=_NOT_COUNTED)
+            .exclude(item__status__in=NOT_ASSIGNED)
             .annotate(unit_key=F("unit_id"))
         )
 
@@ -379,7 +379,7 @@ class Completion(Indicator):
                 Q(item__due_date__gte=window.first_day, item__due_date__lt=window.until_day)
                 | Exists(extended_since)
             )
-            .exclude(item__status__in=_NOT_COUNTED)
+            .exclude(item__status__in=NOT_ASSIGNED)
             .exclude(Exists(_cancelled_by(window.cutoff)))
             .annotate(due=Coalesce(Subquery(due_then, output_field=DateField()), F("item__due_date")))
             .filter(due__gte=window.first_day, due__lt=window.until_day)
@@ -435,7 +435,7 @@ def _active(units: Sequence[int], window: Window) -> QuerySet[Assignment]:
     return (
         Assignment.objects.filter(unit_id__in=units, notified_at__lt=window.until)
         .filter(Q(item__closed_at__isnull=True) | Q(item__closed_at__gte=window.start))
-        .exclude(item__status__in=_NOT_COUNTED)
+        .exclude(item__status__in=NOT_ASSIGNED)
         .exclude(Exists(_cancelled_by(window.start)))
     )
 
