@@ -28,6 +28,7 @@ from ducha.common.events import publish
 from ducha.evaluation.indicators import BY_CODE, DEFAULT_WEIGHTS, INDICATORS, Counts, Window, all_counts
 from ducha.evaluation.models import RunStatus, Scheme, Score, ScoreGroup, ScoreRun
 from ducha.evaluation.periods import Period
+from ducha.evaluation.selectors import is_manager
 from ducha.orgs.models import Role, Unit, UnitKind, User
 
 CENT = Decimal("0.01")
@@ -71,14 +72,6 @@ def weights_clean(raw: object) -> dict[str, int]:
             _("The weights must add up to 100; they add up to %(total)s.") % {"total": total},
         )
     return weights
-
-
-def may_manage(actor: User, government_id: int) -> bool:
-    """The supervision office of the government (and its leaders) run the evaluation."""
-    unit = actor.unit
-    return (
-        unit is not None and unit.government_id == government_id and actor.has_role(Role.OFFICE, Role.LEADER)
-    )
 
 
 @transaction.atomic
@@ -369,7 +362,7 @@ def year_freeze(government_id: int, year: int, *, now: dt.datetime) -> ScoreRun:
 
 def run_request(*, actor: User, government_id: int, period: Period) -> ScoreRun:
     """The office (or a leader) asks for the period's scores: the run is queued and computed in the background."""
-    if not may_manage(actor, government_id):
+    if not is_manager(actor, government_id):
         raise NotPermitted(
             codes.ROLE_REQUIRED, _("Only the supervision office and the leaders compute the scores.")
         )

@@ -26,9 +26,11 @@ from ducha.evaluation.models import (
 )
 from ducha.evaluation.periods import Period
 from ducha.orgs.models import Role, User
+from ducha.orgs.selectors import government_of
 
 
 def is_manager(actor: User, government_id: int) -> bool:
+    """The supervision office of the government and its leaders (they run the evaluation and see every unit)."""
     unit = actor.unit
     return (
         unit is not None and unit.government_id == government_id and actor.has_role(Role.OFFICE, Role.LEADER)
@@ -36,8 +38,6 @@ def is_manager(actor: User, government_id: int) -> bool:
 
 
 def government_id_of(actor: User) -> int:
-    from ducha.orgs.selectors import government_of
-
     return government_of(actor).pk
 
 
