@@ -219,77 +219,70 @@ def _added(entries: list[LedgerEntry]) -> str:
     return _("%(count)s tasks added to the ledger.") % {"count": len(entries)}
 
 
-# run(the form, the ledger, the user) → the success message.
-Run = Callable[[Any, LedgerYear, User], str]
+# run(the form, the ledger, the user) takes the step; the message is what it answers when that is a text (how many
+# tasks were added), else the action's own.
+Run = Callable[[Any, LedgerYear, User], Any]
 
-LEDGER_ACTIONS: dict[str, tuple[type[forms.Form], Run]] = {
+LEDGER_ACTIONS: dict[str, tuple[type[forms.Form], Run, Any]] = {
     "pick": (
         EmptyForm,
         lambda f, ledger, u: _added(services.ledger_entries_add(actor=u, ledger_id=ledger.pk)),
+        None,
     ),
     "add": (
         ItemsForm,
         lambda f, ledger, u: _added(
             services.ledger_entries_add(actor=u, ledger_id=ledger.pk, item_ids=_item_ids(ledger, f.tokens()))
         ),
+        None,
     ),
     "submit": (
         EmptyForm,
-        lambda f, ledger, u: (
-            services.ledger_submit(actor=u, ledger_id=ledger.pk),
-            _("The ledger is submitted to the leader."),
-        )[1],
+        lambda f, ledger, u: services.ledger_submit(actor=u, ledger_id=ledger.pk),
+        gettext_lazy("The ledger is submitted to the leader."),
     ),
     "approve": (
         CommentForm,
-        lambda f, ledger, u: (
-            services.ledger_approve(actor=u, ledger_id=ledger.pk, comment=f.cleaned_data["comment"]),
-            _("The ledger is approved: the units are asked to confirm their lists."),
-        )[1],
+        lambda f, ledger, u: services.ledger_approve(
+            actor=u, ledger_id=ledger.pk, comment=f.cleaned_data["comment"]
+        ),
+        gettext_lazy("The ledger is approved: the units are asked to confirm their lists."),
     ),
     "return": (
         ReasonForm,
-        lambda f, ledger, u: (
-            services.ledger_return(actor=u, ledger_id=ledger.pk, reason=f.cleaned_data["reason"]),
-            _("The ledger is returned to the office."),
-        )[1],
+        lambda f, ledger, u: services.ledger_return(
+            actor=u, ledger_id=ledger.pk, reason=f.cleaned_data["reason"]
+        ),
+        gettext_lazy("The ledger is returned to the office."),
     ),
     "confirm": (
         EmptyForm,
-        lambda f, ledger, u: (
-            services.ledger_confirm(actor=u, ledger_id=ledger.pk),
-            _("Your unit's list is confirmed."),
-        )[1],
+        lambda f, ledger, u: services.ledger_confirm(actor=u, ledger_id=ledger.pk),
+        gettext_lazy("Your unit's list is confirmed."),
     ),
     "object": (
         ObjectionForm,
-        lambda f, ledger, u: (
-            services.ledger_object(actor=u, ledger_id=ledger.pk, objection=f.cleaned_data["objection"]),
-            _("Your objection is sent to the office."),
-        )[1],
+        lambda f, ledger, u: services.ledger_object(
+            actor=u, ledger_id=ledger.pk, objection=f.cleaned_data["objection"]
+        ),
+        gettext_lazy("Your objection is sent to the office."),
     ),
     "check": (
         EmptyForm,
-        lambda f, ledger, u: (
-            services.mid_year_check(actor=u, ledger_id=ledger.pk),
-            _("The mid-year check is done."),
-        )[1],
+        lambda f, ledger, u: services.mid_year_check(actor=u, ledger_id=ledger.pk),
+        gettext_lazy("The mid-year check is done."),
     ),
     "note": (
         NoteForm,
-        lambda f, ledger, u: (
-            services.note_add(
-                actor=u, ledger_id=ledger.pk, text=f.cleaned_data["text"], entry_id=f.cleaned_data["entry"]
-            ),
-            _("The record is kept."),
-        )[1],
+        lambda f, ledger, u: services.note_add(
+            actor=u, ledger_id=ledger.pk, text=f.cleaned_data["text"], entry_id=f.cleaned_data["entry"]
+        ),
+        gettext_lazy("The record is kept."),
     ),
     "close": (
         EmptyForm,
-        lambda f, ledger, u: (
-            services.ledger_close(actor=u, ledger_id=ledger.pk),
-            _("The year is closed and its figures are frozen."),
-        )[1],
+        lambda f, ledger, u: services.ledger_close(actor=u, ledger_id=ledger.pk),
+        gettext_lazy("The year is closed and its figures are frozen."),
     ),
 }
 
@@ -311,11 +304,12 @@ def ledger_act(request: HttpRequest, ledger_id: int, action: str) -> HttpRespons
     ledger = _ledger_or_404(user, ledger_id)
     if action not in LEDGER_ACTIONS:
         raise Http404
-    form_class, run = LEDGER_ACTIONS[action]
+    form_class, run, done = LEDGER_ACTIONS[action]
     form = form_class(request.POST)
     try:
         cleaned(form)
-        message = run(form, ledger, user)
+        answer = run(form, ledger, user)
+        message = answer if isinstance(answer, str) else str(done)
     except NotFound:
         raise Http404 from None
     except DomainError as error:
@@ -324,15 +318,15 @@ def ledger_act(request: HttpRequest, ledger_id: int, action: str) -> HttpRespons
     return redirect(reverse("evaluation-ledger", args=[ledger.pk]) + f"#{action}")
 
 
-ENTRY_ACTIONS: dict[str, Callable[[User, int, str], str]] = {
-    "remove": lambda u, entry_id, reason: (
-        services.ledger_entry_remove(actor=u, entry_id=entry_id, reason=reason),
-        _("The task is taken off the ledger."),
-    )[1],
-    "carry": lambda u, entry_id, reason: (
-        services.carry_over(actor=u, entry_id=entry_id, reason=reason),
-        _("The task is carried over to next year, with its reason."),
-    )[1],
+ENTRY_ACTIONS: dict[str, tuple[Callable[[User, int, str], Any], Any]] = {
+    "remove": (
+        lambda u, entry_id, reason: services.ledger_entry_remove(actor=u, entry_id=entry_id, reason=reason),
+        gettext_lazy("The task is taken off the ledger."),
+    ),
+    "carry": (
+        lambda u, entry_id, reason: services.carry_over(actor=u, entry_id=entry_id, reason=reason),
+        gettext_lazy("The task is carried over to next year, with its reason."),
+    ),
 }
 
 
@@ -348,7 +342,9 @@ def entry_act(request: HttpRequest, entry_id: int, action: str) -> HttpResponse:
         raise Http404
     data = cleaned(ReasonForm(request.POST))
     try:
-        message = ENTRY_ACTIONS[action](user, entry.pk, data["reason"])
+        run, done = ENTRY_ACTIONS[action]
+        run(user, entry.pk, data["reason"])
+        message = str(done)
     except NotFound:
         raise Http404 from None
     except DomainError as error:
