@@ -51,6 +51,16 @@ def _fresh_calendar_cache() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_clue_knowledge() -> Iterator[None]:
+    # The places and router a process keeps per government: a rolled-back test may reuse the same ids.
+    from ducha.clues import intake
+
+    intake.caches_clear()
+    yield
+    intake.caches_clear()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(tmp_path, settings) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     # Counted live in tests: the in-memory cache outlives each test's rolled-back data.

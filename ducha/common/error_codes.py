@@ -134,6 +134,25 @@ COMMENDATION_EXISTS = "commendation_exists"
 COMMENDATION_VETOED = "commendation_vetoed"
 BULLETIN_FIXES_DUE_REQUIRED = "bulletin_fixes_due_required"
 
+CLUE_TEXT_LENGTH = "clue_text_length"
+CLUE_PHONE_INVALID = "clue_phone_invalid"
+CLUE_NAME_REQUIRED = "clue_name_required"
+CLUE_PLACE_INVALID = "clue_place_invalid"
+CLUE_PHOTO_TYPE = "clue_photo_type"
+CLUE_PHOTO_TOO_LARGE = "clue_photo_too_large"
+CLUE_PHOTOS_TOO_MANY = "clue_photos_too_many"
+CLUE_CAPTCHA = "clue_captcha_wrong"
+CLUE_RATE_LIMITED = "clue_rate_limited"
+CLUE_CHANNEL_BUSY = "clue_channel_busy"
+CLUE_SOURCE_BLOCKED = "clue_source_blocked"
+CLUE_CODE_UNKNOWN = "clue_code_unknown"
+CLUE_CASE_SETTLED = "clue_case_settled"
+CLUE_IMPORT_INVALID = "clue_import_invalid"
+CLUE_IMPORT_FORMAT = "clue_import_format"
+CLUE_ANSWER_REVIEWER = "clue_answer_same_reviewer"
+CLUE_UNIT_INVALID = "clue_unit_invalid"
+CLUE_IDENTITY_ROLE = "clue_identity_role"
+
 MESSAGES: dict[str, Any] = {
     NOT_FOUND: _("The requested record does not exist or you may not see it."),
     NOT_AUTHENTICATED: _("Please sign in first."),
@@ -286,6 +305,24 @@ MESSAGES: dict[str, Any] = {
         "Vetoed: the unit or person has a criticism bulletin or a higher sanction this year."
     ),
     BULLETIN_FIXES_DUE_REQUIRED: _("Set when the criticised units report their causes and fixes."),
+    CLUE_TEXT_LENGTH: _("Describe the problem in 10 to 2,000 characters."),
+    CLUE_PHONE_INVALID: _("Enter a mainland mobile number (11 digits) or a landline number."),
+    CLUE_NAME_REQUIRED: _("A signed clue needs the reporter's name and phone; or choose to stay anonymous."),
+    CLUE_PLACE_INVALID: _("Choose a township, and a village or community of that township."),
+    CLUE_PHOTO_TYPE: _("Photos must be JPEG, PNG or WebP images."),
+    CLUE_PHOTO_TOO_LARGE: _("Each photo may be at most 5 MB."),
+    CLUE_PHOTOS_TOO_MANY: _("At most 6 photos."),
+    CLUE_CAPTCHA: _("The verification code is wrong; enter the characters in the new picture."),
+    CLUE_RATE_LIMITED: _("Too many submissions from your network; please try again in an hour."),
+    CLUE_CHANNEL_BUSY: _("The channel is receiving too many submissions; please try again later."),
+    CLUE_SOURCE_BLOCKED: _("Submissions from your network are suspended for abuse."),
+    CLUE_CODE_UNKNOWN: _("There is no clue with this tracking code; check the code and try again."),
+    CLUE_CASE_SETTLED: _("This case is answered or closed and takes no further change."),
+    CLUE_IMPORT_INVALID: _("Some rows are invalid; nothing was imported. Correct them and import again."),
+    CLUE_IMPORT_FORMAT: _("The file must be an .xlsx workbook or a .jsonl file with one clue a line."),
+    CLUE_ANSWER_REVIEWER: _("An answer is reviewed by someone other than the person who drafted it."),
+    CLUE_UNIT_INVALID: _("Choose a department or township of this government."),
+    CLUE_IDENTITY_ROLE: _("Only the keeper of reporters' identities may see a reporter's name and phone."),
 }
 
 

@@ -48,3 +48,9 @@ class NotFound(DomainError):
 
 class InvalidState(DomainError):
     status = 409
+
+
+class TooManyRequests(DomainError):
+    """A rate limit: try again later."""
+
+    status = 429

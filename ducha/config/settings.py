@@ -18,6 +18,10 @@ Background work and notifications (see docs/deployment.md):
   DUCHA_WEBHOOK_URL, DUCHA_WEBHOOK_STYLE            default group robot (wecom|dingtalk) besides those in the admin
   DUCHA_SITE_URL        the address put in messages' links (default http://127.0.0.1:8000)
   DUCHA_ARCHIVE_DIR, DUCHA_ARCHIVE_FONDS, DUCHA_ARCHIVE_RECEIVER   the archive dossiers (see below)
+  DUCHA_FIELD_KEY       32 hex digits: the SM4 key sealing reporters' names and phones (default: derived from
+                        the secret key, for development)
+  DUCHA_CLUE_RATE_PER_SOURCE, DUCHA_CLUE_RATE_GLOBAL   public clue limits "count/seconds" (0 lifts a limit)
+  DUCHA_CLUE_CAPTCHA    0 lifts the public form's picture code (imports and load tests); default on
   DUCHA_PDF_ENGINE      host:port of each PDF engine `ducha pdf_engine` runs, comma-separated (default
                         127.0.0.1:2003,127.0.0.1:2005; empty: no PDF)
 """
@@ -69,6 +73,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_rq",
+    "captcha",  # django-simple-captcha: the public clue form's offline picture code
     "ducha.common",
     "ducha.orgs",
     "ducha.workcalendar",
@@ -79,6 +84,7 @@ INSTALLED_APPS = [
     "ducha.documents",
     "ducha.evaluation",
     "ducha.accountability",
+    "ducha.clues",
     "ducha.workbench",
     "ducha.api",
     "ducha.devtools",
@@ -284,3 +290,20 @@ DUCHA_ARCHIVE_FONDS: str | dict[str, str] | None = (
     else (_fonds or None)
 )
 DUCHA_ARCHIVE_RECEIVER = os.environ.get("DUCHA_ARCHIVE_RECEIVER", "")
+
+# --- 互联网+督查: the public clue channel ---------------------------------------------------------------------
+DUCHA_FIELD_KEY = os.environ.get("DUCHA_FIELD_KEY", "")
+# Public submissions: at most this many per sending address, and in all, in a window ("count/seconds"; "0": no limit).
+DUCHA_CLUE_RATE_PER_SOURCE = os.environ.get("DUCHA_CLUE_RATE_PER_SOURCE", "5/3600")
+DUCHA_CLUE_RATE_GLOBAL = os.environ.get("DUCHA_CLUE_RATE_GLOBAL", "3000/3600")
+DUCHA_CLUE_CAPTCHA = env_bool("DUCHA_CLUE_CAPTCHA", default=True)
+DUCHA_CLUE_PHOTO_MAX_BYTES = int(os.environ.get("DUCHA_CLUE_PHOTO_MAX_BYTES", str(5 * 1024 * 1024)))
+DUCHA_CLUE_PHOTOS_MAX = int(os.environ.get("DUCHA_CLUE_PHOTOS_MAX", "6"))
+# A new clue is compared with the clues of this many days before it.
+DUCHA_CLUE_DUPLICATE_DAYS = int(os.environ.get("DUCHA_CLUE_DUPLICATE_DAYS", "180"))
+# The router learns from at most this many of the government's latest routing decisions.
+DUCHA_CLUE_ROUTING_EXAMPLES = int(os.environ.get("DUCHA_CLUE_ROUTING_EXAMPLES", "20000"))
+CAPTCHA_IMAGE_SIZE = (120, 40)
+CAPTCHA_LENGTH = 4
+CAPTCHA_TIMEOUT = 10
+CAPTCHA_CHALLENGE_FUNCT = "captcha.helpers.random_char_challenge"

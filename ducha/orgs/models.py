@@ -84,6 +84,8 @@ class Role(models.TextChoices):
     LIAISON = "liaison", _("liaison")
     HANDLER = "handler", _("handler")
     ADMIN = "admin", _("administrator")
+    # The only role that reads a public reporter's name and phone (ducha.clues), every read logged.
+    CLUE_KEEPER = "clue_keeper", _("keeper of reporters' identities")
 
 
 # The roles people hold inside a unit that items are assigned to (as opposed to the office and the leaders).
