@@ -2,6 +2,7 @@
 
 from ducha.api.accountability import router as accountability_router
 from ducha.api.base import api
+from ducha.api.clues import router as clues_router
 from ducha.api.documents import router as documents_router
 from ducha.api.evaluation import router as evaluation_router
 from ducha.api.inspections import router as inspections_router
@@ -16,3 +17,4 @@ api.add_router("", inspections_router)
 api.add_router("", documents_router)
 api.add_router("", evaluation_router)
 api.add_router("", accountability_router)
+api.add_router("", clues_router)

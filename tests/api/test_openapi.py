@@ -20,10 +20,12 @@ from ninja import Schema
 
 import ducha.api
 import ducha.api.schemas
+from ducha.clues.models import Clue
 from ducha.evaluation import scoring
 from ducha.evaluation.ledger import ledger_open
 from ducha.evaluation.periods import Period
 from tests.api.support import body
+from tests.clues.support import clue_county
 from tests.helpers import item_in
 from tests.inspections.helpers import inspection_in
 
@@ -94,7 +96,7 @@ def test_operation_ids_are_unique_and_name_the_area(document):
     assert len(ids) == len(set(ids))
     assert all(
         re.fullmatch(
-            r"ducha_api_(units|items|reminders|inspections|documents|evaluation|accountability)_\w+", i
+            r"ducha_api_(units|items|reminders|inspections|documents|evaluation|accountability|clues)_\w+", i
         )
         for i in ids
     ), ids
@@ -366,6 +368,19 @@ def test_every_get_answers_what_it_documents(world, checked, called, document, t
         status=201,
     )
 
+    # and a clue from the public, in a case
+    clue_county(world)
+    clue = office.post(
+        "/public/clues",
+        {
+            "government_id": world.county.pk,
+            "text": "城关镇槐树村垃圾一个多月无人清运。",
+            "category": "conduct",
+        },
+        status=201,
+    )
+    clue_row = Clue.objects.get(code=clue["code"])
+
     # when: every GET, with those ids
     values = {
         "item_id": item_id,
@@ -381,8 +396,14 @@ def test_every_get_answers_what_it_documents(world, checked, called, document, t
         "report_id": report["id"],
         "sanction_id": sanction["id"],
         "bulletin_id": bulletin["id"],
+        "code": clue["code"],
+        "clue_id": clue_row.pk,
+        "case_id": clue_row.case_id,
     }
-    queries = {"/accountability/commendations/check": f"?unit={world.departments['jyj'].pk}"}
+    queries = {
+        "/accountability/commendations/check": f"?unit={world.departments['jyj'].pk}",
+        "/clues/places": f"?government_id={world.county.pk}",
+    }
     kinds = {
         "/items/": "supervision_notice",
         "/inspections/plans/": "annual_plan",
