@@ -4,7 +4,17 @@ URLs; the inspection pages keep their `inspections:` namespace under /inspection
 from django.urls import include, path
 
 from ducha.workbench.views import calendar as calendar_views
-from ducha.workbench.views import dashboard, document_batches, documents, evaluation, inbox, items, ledger
+from ducha.workbench.views import (
+    clues_analytics,
+    dashboard,
+    document_batches,
+    documents,
+    evaluation,
+    inbox,
+    items,
+    ledger,
+    public,
+)
 
 urlpatterns = [
     *items.urlpatterns,
@@ -15,6 +25,9 @@ urlpatterns = [
     *documents.urlpatterns,
     *document_batches.urlpatterns,
     *evaluation.urlpatterns,
+    *public.urlpatterns,  # the public site of 互联网+督查: no sign-in
     path("", include("ducha.workbench.views.accountability")),
+    *clues_analytics.urlpatterns,  # the clues' hotspots, warnings and weekly briefs
+    path("", include("ducha.workbench.views.clues")),
     path("inspections/", include("ducha.workbench.views.inspections")),
 ]

@@ -1,7 +1,8 @@
 """`ducha scheduler`: run the sweep every DUCHA_SWEEP_INTERVAL_SECONDS (default 300), recount the dashboard's
 summary every DUCHA_DASHBOARD_ROLLUP_INTERVAL_SECONDS (default 900) and run the accountability triggers once a day
 (the first round after 06:00, remembered in the database so that a restart does not run them again:
-ducha.accountability.tasks.triggers_daily) until stopped — the embedded setup's clock. Production may use cron or
+ducha.accountability.tasks.triggers_daily) and the clue analytics once a day after 06:00 too (early warnings and
+the weekly brief: ducha.clues.tasks.analytics_daily, idempotent) until stopped — the embedded setup's clock. Production may use cron or
 a systemd timer running `ducha sweep`, `ducha dashboard_rollup` and `ducha triggers --year YYYY --all` instead;
 all are safe together, because the sweep and the triggers are idempotent, overlapping sweeps queue, and a recount
 replaces a year whole."""
@@ -20,6 +21,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from ducha.accountability.tasks import DAILY_HOUR, triggers_daily
+from ducha.clues.tasks import analytics_daily
 from ducha.common.database import require_database_ready
 from ducha.reminders.services import sweep
 from ducha.workbench.dashboard import dashboard_rollup_refresh
@@ -49,6 +51,8 @@ class Command(BaseCommand):
         rollup_due = time.monotonic()  # the first round recounts the dashboard too
         # The day whose triggers this process has seen run (or found run by an earlier process).
         triggers_day: datetime.date | None = None
+        # The day whose clue analytics this process has run (idempotent: a restart runs them again, harmlessly).
+        clues_day: datetime.date | None = None
         self.stdout.write(f"scheduler: a sweep every {interval} s")
         while not stop.is_set():
             started = time.monotonic()
@@ -83,6 +87,14 @@ class Command(BaseCommand):
                     triggers_day = today.date()
                 except Exception:  # the next round tries again
                     logger.exception("accountability triggers failed")
+                finally:
+                    close_old_connections()
+            if clues_day != today.date() and today.hour >= DAILY_HOUR:
+                try:
+                    analytics_daily()  # warnings and last week's brief of every government with clues
+                    clues_day = today.date()
+                except Exception:  # the next round tries again
+                    logger.exception("clue analytics failed")
                 finally:
                     close_old_connections()
             if options["once"]:
