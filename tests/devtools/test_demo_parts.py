@@ -7,6 +7,7 @@ from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 
 from ducha.devtools.demo import accountability as accountability_part
+from ducha.devtools.demo import clues as clues_part
 from ducha.devtools.demo import evaluation as evaluation_part
 from ducha.devtools.demo import inspections as inspections_part
 from ducha.devtools.demo import items as items_part
@@ -16,14 +17,21 @@ from ducha.devtools.demo.parts import HOOK, demo_part_load, demo_parts
 def test_the_parts_are_the_installed_apps_in_their_order():
     pointing = [config.label for config in apps.get_app_configs() if hasattr(config, HOOK)]
 
-    assert pointing == ["items", "inspections", "evaluation", "accountability"]
+    assert pointing == ["items", "inspections", "evaluation", "accountability", "clues"]
     assert demo_parts() == [
         items_part.PART,
         inspections_part.PART,
         evaluation_part.PART,
         accountability_part.PART,
+        clues_part.PART,
     ]
-    assert [part.name for part in demo_parts()] == ["items", "inspections", "evaluation", "accountability"]
+    assert [part.name for part in demo_parts()] == [
+        "items",
+        "inspections",
+        "evaluation",
+        "accountability",
+        "clues",
+    ]
 
 
 def test_a_domain_app_names_its_part_with_a_string():
