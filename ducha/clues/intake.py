@@ -18,7 +18,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max, Min, Q
+from django.db.models import CharField, Count, Max, Min, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from ducha.audit.models import Event, EventType
@@ -264,6 +265,11 @@ def clues_take_in(*, government: Unit, incoming: Sequence[Incoming], actor: User
         for key in {key_of(government.pk, analysis.township_id, term) for term in analysis.keys}:
             batch_keys[key].append(index)
 
+    # A new case's figures come from this batch alone: no recount needed for it.
+    members: dict[str, list[int]] = defaultdict(list)
+    for index, assigned in enumerate(batch_case):
+        if isinstance(assigned, str):
+            members[assigned].append(index)
     cases = Case.objects.bulk_create(
         [
             Case(
@@ -272,17 +278,15 @@ def clues_take_in(*, government: Unit, incoming: Sequence[Incoming], actor: User
                 category=incoming[index].category or analyses[index].category,
                 township_id=analyses[index].township_id,
                 place_id=analyses[index].place_id,
-                urgent=False,
-                clue_count=0,
-                first_at=incoming[index].submitted_at or now,
-                last_at=incoming[index].submitted_at or now,
+                urgent=any(analyses[member].urgent_reasons for member in members[f"n{k}"]),
+                clue_count=len(members[f"n{k}"]),
+                first_at=min(incoming[member].submitted_at or now for member in members[f"n{k}"]),
+                last_at=max(incoming[member].submitted_at or now for member in members[f"n{k}"]),
             )
-            for index in new_cases
+            for k, index in enumerate(new_cases)
         ]
     )
-    for case in cases:
-        case.number = f"XS{case.first_at.year}-{case.pk:06d}"
-    Case.objects.bulk_update(cases, ["number"])
+    case_numbers_set(cases)
     case_ids = [
         cases[int(assigned[1:])].pk if isinstance(assigned, str) else assigned for assigned in batch_case
     ]
@@ -336,7 +340,7 @@ def clues_take_in(*, government: Unit, incoming: Sequence[Incoming], actor: User
         ],
         batch_size=2000,
     )
-    recount(set(case_ids))
+    recount({assigned for assigned in batch_case if isinstance(assigned, int)})
     Event.objects.bulk_create(
         Event(
             event_type=EventType.CLUES_RECEIVED,
@@ -349,6 +353,16 @@ def clues_take_in(*, government: Unit, incoming: Sequence[Incoming], actor: User
         for clue in clues
     )
     return clues
+
+
+def case_numbers_set(cases: Sequence[Case]) -> None:
+    """ "XS<year>-<id>": one UPDATE per year the new cases began in."""
+    years: dict[int, list[int]] = defaultdict(list)
+    for case in cases:
+        years[case.first_at.year].append(case.pk)
+        case.number = f"XS{case.first_at.year}-{case.pk}"
+    for year, ids in years.items():
+        Case.objects.filter(pk__in=ids).update(number=Concat(Value(f"XS{year}-"), Cast("id", CharField())))
 
 
 def recount(case_ids: Iterable[int]) -> None:

@@ -112,7 +112,7 @@ class Case(BaseModel):
     government = models.ForeignKey(
         "orgs.Unit", verbose_name=_("government"), on_delete=models.PROTECT, related_name="+"
     )
-    # "XS2026-000123", from the id once the row exists.
+    # "XS2026-123", from the id once the row exists.
     number = models.CharField(_("case number"), max_length=30, blank=True, db_index=True)
     title = models.CharField(_("title"), max_length=200)
     category = models.CharField(_("category"), max_length=16, choices=Category.choices)

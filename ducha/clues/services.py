@@ -578,8 +578,7 @@ def clue_move(*, clue_id: int, actor: User, case_id: int | None = None) -> Clue:
             first_at=clue.submitted_at,
             last_at=clue.submitted_at,
         )
-        target.number = f"XS{target.first_at.year}-{target.pk:06d}"
-        target.save(update_fields=["number"])
+        intake.case_numbers_set([target])
     clue.case = target
     clue.grouped_score = None
     clue.save(update_fields=["case", "grouped_score", "updated_at"])
