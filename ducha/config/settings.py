@@ -303,6 +303,9 @@ DUCHA_CLUE_PHOTOS_MAX = int(os.environ.get("DUCHA_CLUE_PHOTOS_MAX", "6"))
 DUCHA_CLUE_DUPLICATE_DAYS = int(os.environ.get("DUCHA_CLUE_DUPLICATE_DAYS", "180"))
 # The router learns from at most this many of the government's latest routing decisions.
 DUCHA_CLUE_ROUTING_EXAMPLES = int(os.environ.get("DUCHA_CLUE_ROUTING_EXAMPLES", "20000"))
+# EarlyWarning's uniqueness treats "no township" as one value (nulls_distinct=False): PostgreSQL enforces it; SQLite
+# cannot, and the analytics write through update_or_create there.
+SILENCED_SYSTEM_CHECKS = ["models.W047"]
 CAPTCHA_IMAGE_SIZE = (120, 40)
 CAPTCHA_LENGTH = 4
 CAPTCHA_TIMEOUT = 10

@@ -1,17 +1,17 @@
 """`ducha bench_clues`: 互联网+督查's benchmark (ducha/devtools/bench_clues.py).
 
-    ducha bench_clues [--intake 2000] [--clues 100000] [--skip-intake] [--database-url URL]
+    DATABASE_URL=postgres://…/ducha_bench_clues ducha bench_clues [--intake 2000] [--clues 100000] [--skip-intake]
 
 (a) imports --intake realistic clues through services.clues_import and prints clues/s; (b) grows the benchmark
 province to --clues clues (set-based) and times the duplicate candidate search for 500 new clues (p50/p95) beside
 a primary-key lookup; (c) times the analytics (this week's warnings and a year's hotspots) of every county. The
 quick default holds 100,000 clues; the issue's figure is `--clues 1000000` on PostgreSQL. Never on the main
-database: --database-url (or DATABASE_URL) names a benchmark database of its own, migrated first."""
+database: DATABASE_URL names a benchmark database of its own, migrated first (`ducha migrate`)."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection, connections
+from django.db import connection
 
 from ducha.devtools import bench_clues as bench
 
@@ -28,18 +28,8 @@ class Command(BaseCommand):
             "--clues", type=int, default=100000, help="clues the province holds for (b) and (c)"
         )
         parser.add_argument("--skip-intake", action="store_true", help="skip (a)")
-        parser.add_argument(
-            "--database-url", default="", help="the benchmark database (default: DATABASE_URL)"
-        )
 
     def handle(self, *args: object, **options: object) -> None:
-        url = str(options["database_url"] or "")
-        if url:
-            import dj_database_url
-
-            connections["default"].close()
-            connections.settings["default"].update(dj_database_url.parse(url))
-            del connections["default"]
         if connection.settings_dict["NAME"] == "ducha":
             raise CommandError("Not on the main database `ducha`: use a benchmark database of its own.")
         bench.run(
