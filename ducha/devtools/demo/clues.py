@@ -208,11 +208,11 @@ def _take_in(world: DemoWorld, planned: list[Planned], places: dict[str, Place],
             for entry in entries:
                 if entry.channel != channel:
                     continue
-                township = TOWNSHIP_NAMES.get(entry.row.township or "", "")
+                township_name = TOWNSHIP_NAMES.get(entry.row.township or "", "")
                 rows.append(
                     {
                         "text": entry.text,
-                        "place": f"{township}{entry.row.village or ''}",
+                        "place": f"{township_name}{entry.row.village or ''}",
                         "submitted_at": entry.at,
                         "category": entry.row.category,
                         "source": source,

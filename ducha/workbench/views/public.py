@@ -122,12 +122,17 @@ class ClueForm(forms.Form):
         ):
             if township_id in by_township:
                 by_township[township_id].append((pk, name))
-        self.fields["township"].choices = [("", _("Choose the township"))] + [
-            (unit.pk, unit.short_name or unit.name) for unit in townships
-        ]
-        self.fields["place"].choices = [("", _("Not sure, or not in the list"))] + [
-            (unit.short_name or unit.name, by_township[unit.pk]) for unit in townships if by_township[unit.pk]
-        ]
+        self.fields["township"].choices = (  # type: ignore[attr-defined]
+            [("", _("Choose the township"))] + [(unit.pk, unit.short_name or unit.name) for unit in townships]
+        )
+        self.fields["place"].choices = (  # type: ignore[attr-defined]
+            [("", _("Not sure, or not in the list"))]
+            + [
+                (unit.short_name or unit.name, by_township[unit.pk])
+                for unit in townships
+                if by_township[unit.pk]
+            ]
+        )
         self.fields["photos"].help_text = self.fields["photos"].help_text % {
             "count": settings.DUCHA_CLUE_PHOTOS_MAX
         }
@@ -199,7 +204,7 @@ def government_page(request: HttpRequest, government_id: int) -> HttpResponse:
         "public/government.html",
         {
             "government": government,
-            "categories": [(label, CATEGORY_HELP[value]) for value, label in Category.choices],
+            "categories": [(label, CATEGORY_HELP[Category(value)]) for value, label in Category.choices],
         },
     )
 
