@@ -41,6 +41,7 @@ from ducha.clues.models import (
     CluePhoto,
     ClueStatus,
     EarlyWarning,
+    NoticeStatus,
     Place,
     ReporterNotice,
     RoutingExample,
@@ -56,6 +57,7 @@ from ducha.items.models import Item, SourceType, Urgency
 from ducha.items.services import item_create, item_submit
 from ducha.orgs.models import Role, Unit, UnitKind, User
 from ducha.orgs.selectors import government_of
+from ducha.reminders.channels import Outgoing, SmsChannel
 
 TEXT_MIN, TEXT_MAX = 10, 2000
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -721,6 +723,7 @@ def answer_publish(*, answer_id: int, actor: User) -> Answer:
     answer.save(update_fields=["status", "reviewed_by", "reviewed_at", "published_at", "updated_at"])
     _decide(case, actor, CaseStatus.ANSWERED, EventType.ANSWER_PUBLISHED, new={"answer": answer.pk})
     told = case.clues.filter(status=ClueStatus.ACTIVE).exclude(reporter_phone="").values_list("pk", "code")
+    transaction.on_commit(_notices_enqueue)
     ReporterNotice.objects.bulk_create(
         ReporterNotice(
             clue_id=clue_id,
@@ -734,6 +737,35 @@ def answer_publish(*, answer_id: int, actor: User) -> Answer:
         for clue_id, code in told
     )
     return answer
+
+
+def reporter_notices_send() -> int:
+    """Send the pending text messages to reporters through the SMS gateway (reminders' SMS channel), the phone
+    unsealed only for the call. A failed send stays pending for the next run; returns how many were sent."""
+    sent = 0
+    channel = SmsChannel()
+    for notice in ReporterNotice.objects.filter(status=NoticeStatus.PENDING).select_related("clue")[:500]:
+        result = channel.send(
+            Outgoing(
+                subject=notice.text,
+                lines=[],
+                line_count=0,
+                target=unseal(notice.clue.reporter_phone),
+                inbox_url="",
+            )
+        )
+        if result.ok:
+            ReporterNotice.objects.filter(pk=notice.pk).update(
+                status=NoticeStatus.SENT, sent_at=timezone.now()
+            )
+            sent += 1
+    return sent
+
+
+def _notices_enqueue() -> None:
+    from ducha.clues.tasks import reporter_notices
+
+    reporter_notices.enqueue()
 
 
 # --- the reporter's identity ------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from ducha.clues import analytics
+from ducha.clues.services import reporter_notices_send
 from ducha.orgs.models import Unit
 
 logger = logging.getLogger("ducha.clues")
@@ -67,3 +68,9 @@ def clues_analytics_daily() -> dict:
     if done is None:
         return {"ran": False}
     return {"ran": True, "governments": len(done), "warnings": sum(done.values())}
+
+
+@task()
+def reporter_notices() -> dict:
+    """The text messages telling reporters their answer is published (services.reporter_notices_send)."""
+    return {"sent": reporter_notices_send()}

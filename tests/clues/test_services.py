@@ -107,6 +107,32 @@ def test_a_public_clue_goes_through_triage_an_item_and_a_reviewed_answer_back_to
     assert NAME not in ReporterNotice.objects.get().text
 
 
+def test_the_reporter_is_texted_through_the_gateway_and_a_failure_stays_pending(
+    county, settings, monkeypatch
+):
+    world, _keeper = county
+    first = _submit(world, FIRST, signed=True)
+    services.case_accept(case_id=first.case_id, actor=world.user("office"))
+    answer = services.answer_draft(
+        case_id=first.case_id, actor=world.user("office2"), text="已转交属地乡镇处理。"
+    )
+    services.answer_submit(answer_id=answer.pk, actor=world.user("office2"))
+    services.answer_publish(answer_id=answer.pk, actor=world.user("office"))
+    settings.DUCHA_SMS_GATEWAY_URL = ""
+    assert services.reporter_notices_send() == 0
+    assert ReporterNotice.objects.get().status == "pending"
+    sent = []
+    settings.DUCHA_SMS_GATEWAY_URL = "http://sms.example/send"
+    monkeypatch.setattr(
+        "ducha.reminders.channels._post_json",
+        lambda url, payload, headers=None: sent.append(payload) or (200, '{"code": 0}'),
+    )
+    assert services.reporter_notices_send() == 1
+    assert [payload["phone"] for payload in sent] == [PHONE] and first.code in sent[0]["text"]
+    assert ReporterNotice.objects.get().status == "sent"
+    assert services.reporter_notices_send() == 0
+
+
 def test_a_settled_case_takes_no_new_clue_the_recurrence_opens_a_new_case(county):
     world, _keeper = county
     office = world.user("office")
