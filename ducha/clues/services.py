@@ -53,6 +53,7 @@ from ducha.common.errors import InvalidState, NotFound, NotPermitted, TooManyReq
 from ducha.common.inputs import choice, invalid, require_text
 from ducha.inspections.models import InspectionKind
 from ducha.inspections.services import inspection_create
+from ducha.inspections.services.base import office_government
 from ducha.items.models import Item, SourceType, Urgency
 from ducha.items.services import item_create, item_submit
 from ducha.orgs.models import Role, Unit, UnitKind, User
@@ -66,12 +67,6 @@ PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
 
 
 # --- who may do what ---------------------------------------------------------------------------------------------
-
-
-def office_government(actor: User) -> Unit:
-    if not actor.has_role(Role.OFFICE):
-        raise NotPermitted(codes.ROLE_REQUIRED)
-    return government_of(actor)
 
 
 def _lock_case(case_id: int, government: Unit) -> Case:
