@@ -267,6 +267,7 @@ def test_moving_a_clue_merges_and_splits_never_silently(county):
     assert Event.objects.filter(event_type=EventType.CLUE_MOVED, subject_id=b.pk).count() == 2
 
 
+@time_machine.travel(moment(2026, 11, 18, 10), tick=False)  # after the rows' 2026-11-10 submission
 def test_an_import_is_idempotent_and_a_bad_row_refuses_the_batch(county):
     world, _keeper = county
     office = world.user("office")
