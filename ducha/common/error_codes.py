@@ -153,6 +153,23 @@ CLUE_ANSWER_REVIEWER = "clue_answer_same_reviewer"
 CLUE_UNIT_INVALID = "clue_unit_invalid"
 CLUE_IDENTITY_ROLE = "clue_identity_role"
 
+# The daily work around an item (issue 16)
+BATCH_EMPTY = "batch_empty"
+BATCH_TOO_LARGE = "batch_too_large"
+SOURCE_RECORD_INVALID = "source_record_invalid"
+LEADER_INVALID = "leader_invalid"
+INSTRUCTION_EMPTY = "instruction_empty"
+SITE_CHECK_REQUIRED = "site_check_required"
+SITE_CHECK_INVALID = "site_check_invalid"
+CONSOLIDATED_REQUIRED = "consolidated_required"
+CONSOLIDATED_PENDING = "consolidated_pending"
+CONSOLIDATED_NOT_PENDING = "consolidated_not_pending"
+PLAN_INVALID = "plan_invalid"
+PROGRESS_NOT_PENDING = "progress_not_pending"
+RECHECK_NONE_CLOSED = "recheck_none_closed"
+RECHECK_DONE = "recheck_done"
+TEXT_TOO_LONG = "text_too_long"
+
 MESSAGES: dict[str, Any] = {
     NOT_FOUND: _("The requested record does not exist or you may not see it."),
     NOT_AUTHENTICATED: _("Please sign in first."),
@@ -323,6 +340,23 @@ MESSAGES: dict[str, Any] = {
     CLUE_ANSWER_REVIEWER: _("An answer is reviewed by someone other than the person who drafted it."),
     CLUE_UNIT_INVALID: _("Choose a department or township of this government."),
     CLUE_IDENTITY_ROLE: _("Only the keeper of reporters' identities may see a reporter's name and phone."),
+    BATCH_EMPTY: _("Select at least one item."),
+    BATCH_TOO_LARGE: _("At most 200 items at a time."),
+    SOURCE_RECORD_INVALID: _("Choose a source record of your own government."),
+    LEADER_INVALID: _("Choose a leader of this government."),
+    INSTRUCTION_EMPTY: _("Write the instruction (at most 2,000 characters)."),
+    SITE_CHECK_REQUIRED: _("This item needs an on-site verification before its report can be accepted."),
+    SITE_CHECK_INVALID: _("Give the date of the visit (not in the future), the inspectors and the findings."),
+    CONSOLIDATED_REQUIRED: _(
+        "This item is closed with a consolidated report approved by the leader; write and submit one first."
+    ),
+    CONSOLIDATED_PENDING: _("A consolidated report is already waiting for the leader."),
+    CONSOLIDATED_NOT_PENDING: _("There is no consolidated report waiting for the leader."),
+    PLAN_INVALID: _("Write the plan, and give each milestone a name and a date not later than the due date."),
+    PROGRESS_NOT_PENDING: _("This progress report is not waiting for the unit head's check."),
+    RECHECK_NONE_CLOSED: _("No closed item in this period is left to draw for a re-check."),
+    RECHECK_DONE: _("This re-check has been recorded already."),
+    TEXT_TOO_LONG: _("The text is too long; see the limit beside the field."),
 }
 
 

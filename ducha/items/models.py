@@ -54,6 +54,7 @@ class ProgressCycle(models.TextChoices):
     NONE = "", _("none")
     WEEKLY = "weekly", _("weekly")
     MONTHLY = "monthly", _("monthly")
+    DAILY = "daily", _("daily (report as it happens)")
     QUARTERLY = "quarterly", _("quarterly")
 
 
@@ -84,6 +85,28 @@ class Item(BaseModel):
     # Free-text reference: meeting and date, leader and instruction text, document or proposal number.
     source_reference = models.CharField(_("source reference"), max_length=500, blank=True)
     source_date = models.DateField(_("source date"), null=True, blank=True)
+    # The decision this item was split from (一事一项): a meeting's minutes, a work report, a document, a 批示.
+    source_record = models.ForeignKey(
+        "items.SourceRecord",
+        verbose_name=_("source record"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="items",
+    )
+    # 责任领导 (002 art. 14): the leader in charge of the matter, who sees it first and writes instructions on it.
+    leader_in_charge = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("leader in charge"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="items_in_charge",
+    )
+    # Steps of the procedure the office asks for on this item (002 art. 5(5)–(6), 004 §3(4)).
+    site_check_required = models.BooleanField(_("on-site verification before acceptance"), default=False)
+    is_complex = models.BooleanField(_("consolidated report closed by the leader"), default=False)
+    progress_check_by_head = models.BooleanField(_("unit head checks progress reports"), default=False)
     approval_basis = models.CharField(
         _("basis of approval"),
         max_length=32,
@@ -523,6 +546,15 @@ class Milestone(BaseModel):
     title = models.CharField(_("title"), max_length=200)
     due_date = models.DateField(_("due date"))
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    # Set when the milestone is part of a unit's own implementation plan (004 §3(3)); blank for the office's.
+    unit = models.ForeignKey(
+        "orgs.Unit",
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("milestone")
@@ -549,6 +581,14 @@ class Attachment(BaseModel):
         blank=True,
         on_delete=models.CASCADE,
         related_name="attachments",
+    )
+    site_check = models.ForeignKey(
+        "items.SiteCheck",
+        verbose_name=_("on-site verification"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="photos",
     )
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=300)
     original_name = models.CharField(_("file name"), max_length=200)
@@ -604,3 +644,203 @@ class DeadlineRule(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.source_type or '*'} / {self.urgency or '*'}: {self.workdays}"
+
+
+# --- the daily work around an item (issue 16) -------------------------------------------------------------------
+
+
+class SourceKind(models.TextChoices):
+    MEETING_MINUTES = "meeting_minutes", _("meeting minutes")
+    WORK_REPORT = "work_report", _("government work report")
+    DOCUMENT = "document", _("document")
+    INSTRUCTION = "instruction", _("leader's written instruction")
+    OTHER = "other", _("other")
+
+
+class SourceRecord(BaseModel):
+    """One decision split into items (一事一项, 002 art. 5(1)): a meeting's minutes, a government work report, a
+    document or a leader's 批示件, with its own ledger of items (001 §3 "同步建立台账")."""
+
+    government = models.ForeignKey(
+        "orgs.Unit", verbose_name=_("government"), on_delete=models.PROTECT, related_name="source_records"
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=SourceKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    # 文号 / 纪要号, e.g. "示政纪〔2026〕12号".
+    reference = models.CharField(_("reference number"), max_length=100, blank=True)
+    issued_on = models.DateField(_("date"), null=True, blank=True)
+    # The meeting's chair or the leader who wrote the 批示.
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("leader"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    summary = models.TextField(_("summary"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("source record")
+        verbose_name_plural = _("source records")
+        indexes = [models.Index(fields=["government", "-created_at", "-id"], name="sourcerecord_gov_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Instruction(BaseModel):
+    """A leader's 批示 on an item, or on one of its reports."""
+
+    item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.CASCADE, related_name="instructions")
+    report = models.ForeignKey(
+        Report,
+        verbose_name=_("report"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="instructions",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("leader"), on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField(_("instruction"))
+
+    class Meta:
+        verbose_name = _("leader's instruction")
+        verbose_name_plural = _("leader's instructions")
+        indexes = [models.Index(fields=["item", "created_at"], name="instruction_item_idx")]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class SiteCheckConclusion(models.TextChoices):
+    CONFIRMED = "confirmed", _("confirmed on site")
+    PROBLEMS = "problems", _("problems found on site")
+
+
+class SiteCheck(BaseModel):
+    """现场核验 before an important item is accepted (002 art. 5(5)): who went, when, what they found; photos are
+    attachments pointing here."""
+
+    item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.CASCADE, related_name="site_checks")
+    checked_on = models.DateField(_("date of the visit"))
+    inspectors = models.CharField(_("inspectors"), max_length=200)
+    findings = models.TextField(_("findings"))
+    conclusion = models.CharField(_("conclusion"), max_length=16, choices=SiteCheckConclusion.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("on-site verification")
+        verbose_name_plural = _("on-site verifications")
+        ordering = ["-checked_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.checked_on}"
+
+
+class ConsolidatedStatus(models.TextChoices):
+    PENDING_LEADER = "pending_leader", _("waiting for the leader")
+    APPROVED = "approved", _("approved by the leader")
+    RETURNED = "returned", _("returned by the leader")
+
+
+class ConsolidatedReport(BaseModel):
+    """The office's consolidated report on a complex item (002 art. 5(6)): the units' opinions gathered, closed with
+    the leader's approval. `opinions` keeps what each unit reported when it was written."""
+
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.CASCADE, related_name="consolidated_reports"
+    )
+    text = models.TextField(_("consolidated report"))
+    opinions = models.JSONField(_("units' opinions"), default=list)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ConsolidatedStatus.choices, default=ConsolidatedStatus.PENDING_LEADER
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    leader_comment = models.TextField(_("leader's comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("consolidated report")
+        verbose_name_plural = _("consolidated reports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.get_status_display()}"
+
+
+class Plan(BaseModel):
+    """A unit's own implementation plan for its part of an item (004 §3(3)); its milestones are Milestone rows with
+    the unit set."""
+
+    assignment = models.OneToOneField(
+        Assignment, verbose_name=_("assignment"), on_delete=models.CASCADE, related_name="plan"
+    )
+    text = models.TextField(_("implementation plan"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("implementation plan")
+        verbose_name_plural = _("implementation plans")
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id}"
+
+
+class RecheckResult(models.TextChoices):
+    PENDING = "pending", _("to be re-checked")
+    CONFIRMED = "confirmed", _("result holds")
+    PROBLEMS = "problems", _("problems found")
+
+
+class Recheck(BaseModel):
+    """A spot re-check of a closed item (001 §4, 003 §3(3)): drawn at random in a batch, then checked."""
+
+    item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.CASCADE, related_name="rechecks")
+    batch = models.CharField(_("batch"), max_length=40)
+    result = models.CharField(
+        _("result"), max_length=16, choices=RecheckResult.choices, default=RecheckResult.PENDING
+    )
+    findings = models.TextField(_("findings"), blank=True)
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("drawn by"), on_delete=models.PROTECT, related_name="+"
+    )
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("checked by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("spot re-check")
+        verbose_name_plural = _("spot re-checks")
+        constraints = [
+            models.UniqueConstraint(fields=["item", "batch"], name="recheck_unique_item_batch"),
+        ]
+        indexes = [models.Index(fields=["batch", "result"], name="recheck_batch_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.batch}"

@@ -42,6 +42,8 @@ from ducha.workbench.forms.fields import cleaned
 from ducha.workbench.forms.items import ActionContextForm, ActionForm, AttachmentForm
 from ducha.workbench.views.items.actions import ACTIONS, action_form, field_errors, last_progress_by_unit
 from ducha.workbench.views.items.base import HTMX_TODO, is_htmx, item_or_404, user_of
+from ducha.workbench.views.items.instructions import instructions_context
+from ducha.workbench.views.items.procedure import procedure_context
 from ducha.workbench.views.items.todo_list import render_todo_row
 from ducha.workcalendar import services as workdays
 
@@ -165,6 +167,9 @@ def render_item_page(
             # 催办: the office chases the units of a running item; every reminder and chase is listed.
             "may_chase": item.status in ItemStatus.running() and lifecycle.office(item, user) is None,
             "reminder_log": item_reminder_log(item, limit=100),
+            # The sections of the daily work (批示, procedure steps), each from its own module.
+            **instructions_context(request, item, user),
+            **procedure_context(request, item, user),
         },
         status=status,
     )
