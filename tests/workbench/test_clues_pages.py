@@ -498,3 +498,17 @@ def test_duties_are_edited_by_the_office(world, browser):
     leader = browser("leader")
     assert "duties-form" not in html(leader.get("/clues/duties/"))
     assert leader.post(f"/clues/duties/{unit.pk}/", {"text": "x"}).status_code == 403
+
+
+def test_a_clue_from_a_place_the_county_does_not_know_is_listed_without_a_township(world, browser):
+    # An upper platform's clue whose place matched no township: the queue and the list show it, blank place.
+    result = services.clues_import(
+        actor=world.user("office"),
+        rows=[{"text": POLLUTION.replace("城关镇槐树村", "火星村"), "place": "火星村", "source_ref": "UP-MARS"}],
+    )
+    (clue,) = result.created
+    assert clue.township_id is None
+    for path in ("/clues/", "/clues/all/"):
+        page = browser("office").get(path)
+        assert page.status_code == 200, path
+        assert "火星村" in html(page)
