@@ -191,7 +191,10 @@ class EventType(models.TextChoices):
     ITEM_INSTRUCTION = "item_instruction", _("leader's instruction written")
     ITEM_LEADER_SET = "item_leader_set", _("leader in charge set")
     ITEM_SITE_CHECKED = "item_site_checked", _("on-site verification recorded")
-    ITEM_CONSOLIDATED_SUBMITTED = "item_consolidated_submitted", _("consolidated report submitted to the leader")
+    ITEM_CONSOLIDATED_SUBMITTED = (
+        "item_consolidated_submitted",
+        _("consolidated report submitted to the leader"),
+    )
     ITEM_CONSOLIDATED_APPROVED = "item_consolidated_approved", _("consolidated report approved by the leader")
     ITEM_CONSOLIDATED_RETURNED = "item_consolidated_returned", _("consolidated report returned by the leader")
     ITEM_PLAN_SAVED = "item_plan_saved", _("implementation plan saved")

@@ -40,7 +40,7 @@ from ducha.evaluation.models import (
 from ducha.evaluation.periods import FIRST_YEAR, LAST_YEAR
 from ducha.items.models import Assignment, Item, SourceType, light_of
 from ducha.items.statuses import ItemStatus
-from ducha.orgs.models import UNIT_ROLES, Role, User
+from ducha.orgs.models import UNIT_ROLES, Role, UnitKind, User
 
 # The items a new ledger picks by their source (the year's work report tasks and 民生实事).
 PICKED_SOURCES = {
@@ -93,8 +93,12 @@ def _record(ledger: LedgerYear, event_type: EventType, actor: User, **kwargs: An
 
 
 def _lead_units(item_ids: Sequence[int]) -> dict[int, int]:
+    """Each item's lead unit, for the items a unit is scored on: an item the supervision office handles itself
+    (直接办理) is not on the ledger — the office scores the units, not itself."""
     return dict(
-        Assignment.objects.filter(item_id__in=item_ids, role="lead").values_list("item_id", "unit_id")
+        Assignment.objects.filter(item_id__in=item_ids, role="lead")
+        .exclude(unit__kind=UnitKind.SUPERVISION_OFFICE)
+        .values_list("item_id", "unit_id")
     )
 
 

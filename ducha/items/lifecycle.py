@@ -37,7 +37,7 @@ from ducha.items.models import (
     ReportStatus,
 )
 from ducha.items.statuses import ItemStatus
-from ducha.orgs.models import UNIT_ROLES, Role, User
+from ducha.orgs.models import UNIT_ROLES, Role, Unit, UnitKind, User
 from ducha.orgs.selectors import delegation_targets
 
 S = ItemStatus
@@ -63,22 +63,63 @@ office = _government_role(Role.OFFICE)
 leader = _government_role(Role.LEADER)
 
 
-def assignment_for(item: Item, user: User) -> Assignment | None:
+def _government_id(user: User) -> int | None:
+    return user.unit.government_id if user.unit is not None else None
+
+
+def acts_for(user: User, unit: Unit, *, head: bool = False) -> bool:
+    """Whether `user` acts for `unit` on an item: the one rule behind "the acting unit" of every guard and service.
+
+    A unit's own people act for it as they are (its head takes the head's steps). The supervision office also acts
+    for its own unit (the office handles an item itself, 直接办理) and for its government (an upper level assigned
+    the government: the office signs, reports and passes it on, 上级交办逐级落实); the government's leader takes the
+    head's steps for both (the leader signs off the office's and the government's work)."""
+    if user.unit_id is None:
+        return False
+    government_id = _government_id(user)
+    if head:
+        if user.has_role(Role.UNIT_HEAD) and unit.pk == user.unit_id:
+            return True
+        return user.has_role(Role.LEADER) and (
+            unit.pk == government_id
+            or (unit.kind == UnitKind.SUPERVISION_OFFICE and unit.government_id == government_id)
+        )
+    if user.has_role(*UNIT_ROLES) and unit.pk == user.unit_id:
+        return True
+    return user.has_role(Role.OFFICE) and unit.pk in (user.unit_id, government_id)
+
+
+def acting_assignment(item: Item, user: User, *, head: bool = False) -> Assignment | None:
+    """The assignment `user` acts for on `item` (see acts_for), or None; the user's own unit's first."""
     if user.unit_id is None:
         return None
-    for assignment in item.assignments.all():
-        if assignment.unit_id == user.unit_id:
-            return assignment
-    return None
+    found = [a for a in item.assignments.all() if acts_for(user, a.unit, head=head)]
+    found.sort(key=lambda a: a.unit_id != user.unit_id)
+    return found[0] if found else None
 
 
-def _unit_member(*, lead_only: bool = False, roles: tuple[str, ...] = UNIT_ROLES) -> Check:
+def assignment_for(item: Item, user: User) -> Assignment | None:
+    """The assignment `user` works on (signs for, reports on, passes on): see acts_for."""
+    return acting_assignment(item, user)
+
+
+def acting_unit(item: Item, user: User) -> Unit | None:
+    """The unit `user` acts for on `item`: the unit a delegation comes from (the government, when the office acts
+    for it)."""
+    assignment = assignment_for(item, user)
+    return assignment.unit if assignment is not None else None
+
+
+def _unit_member(*, lead_only: bool = False, head: bool = False) -> Check:
+    roles = (Role.UNIT_HEAD, Role.LEADER) if head else (*UNIT_ROLES, Role.OFFICE)
+
     def check(item: Item, user: User) -> str | None:
         if not user.has_role(*roles):
             return codes.ROLE_REQUIRED
-        assignment = assignment_for(item, user)
+        assignment = acting_assignment(item, user, head=head)
         if assignment is None:
-            return codes.NOT_YOUR_UNIT
+            # An office or a leader acting for no unit of the item has no unit role here at all.
+            return codes.NOT_YOUR_UNIT if user.has_role(*roles[:-1]) else codes.ROLE_REQUIRED
         if lead_only and not assignment.is_lead:
             return codes.NOT_LEAD_UNIT
         return None
@@ -88,23 +129,33 @@ def _unit_member(*, lead_only: bool = False, roles: tuple[str, ...] = UNIT_ROLES
 
 assigned_unit = _unit_member()
 lead_unit = _unit_member(lead_only=True)
-lead_unit_head = _unit_member(lead_only=True, roles=(Role.UNIT_HEAD,))
+lead_unit_head = _unit_member(lead_only=True, head=True)
 
 
-def _delegator(roles: tuple[str, ...]) -> Check:
+def _delegator(*, head: bool = False) -> Check:
+    """The unit that delegated a child item: its people review it, its head closes it (the office and the leader,
+    when the office delegated for itself or for its government)."""
+    roles = (Role.UNIT_HEAD, Role.LEADER) if head else (*UNIT_ROLES, Role.OFFICE)
+
     def check(item: Item, user: User) -> str | None:
         if not user.has_role(*roles):
             return codes.ROLE_REQUIRED
-        if user.unit_id is None or user.unit_id != item.delegating_unit_id:
-            return codes.NOT_YOUR_UNIT
-        return None
+        # Who has no unit role answers "role required" when they act for no unit here, as before.
+        refused = codes.NOT_YOUR_UNIT if user.has_role(*roles[:-1]) else codes.ROLE_REQUIRED
+        if item.delegating_unit_id is None:
+            return refused
+        near = item.delegating_unit_id in (user.unit_id, _government_id(user))
+        if not near and not (head and user.has_role(Role.LEADER)):
+            return refused  # spares the unit's query for the many who are nowhere near it
+        unit = item.delegating_unit
+        return None if unit is not None and acts_for(user, unit, head=head) else refused
 
     return check
 
 
-def _office_or_delegator(delegator_roles: tuple[str, ...]) -> Check:
+def _office_or_delegator() -> Check:
     """Top-level items are reviewed by the office; a delegated child item by the unit that delegated it."""
-    delegator = _delegator(delegator_roles)
+    delegator = _delegator()
 
     def check(item: Item, user: User) -> str | None:
         return delegator(item, user) if item.parent_id else office(item, user)
@@ -112,8 +163,8 @@ def _office_or_delegator(delegator_roles: tuple[str, ...]) -> Check:
     return check
 
 
-def _leader_or_delegator(delegator_roles: tuple[str, ...]) -> Check:
-    delegator = _delegator(delegator_roles)
+def _leader_or_delegator() -> Check:
+    delegator = _delegator(head=True)
 
     def check(item: Item, user: User) -> str | None:
         return delegator(item, user) if item.parent_id else leader(item, user)
@@ -134,7 +185,7 @@ def _any_of(*checks: Check) -> Check:
 
 def _office_or_leader_or_delegator(item: Item, user: User) -> str | None:
     if item.parent_id:
-        return _delegator(UNIT_ROLES)(item, user)
+        return _any_of(_delegator(), _delegator(head=True))(item, user)
     return _any_of(office, leader)(item, user)
 
 
@@ -159,8 +210,9 @@ def _delegate_guard(item: Item, user: User) -> str | None:
     """Signed for, and there is a unit below the user's to pass the work to (a township usually has none)."""
     if code := _signed_guard(item, user):
         return code
-    assert user.unit is not None
-    return None if delegation_targets(user.unit, item.government).exists() else codes.DELEGATE_TARGET_INVALID
+    own = acting_unit(item, user)
+    assert own is not None
+    return None if delegation_targets(own, item.government).exists() else codes.DELEGATE_TARGET_INVALID
 
 
 def pending_completion_report(item: Item) -> Any:
@@ -365,7 +417,7 @@ TRANSITIONS: dict[str, Transition] = {
             _("Review"),
             frozenset({S.UNDER_REVIEW}),
             None,
-            _office_or_delegator(UNIT_ROLES),
+            _office_or_delegator(),
             outcomes={
                 "accept": Outcome(S.ACCEPTED, E.ITEM_REVIEW_ACCEPTED),
                 "return": Outcome(S.IN_PROGRESS, E.ITEM_REVIEW_RETURNED),
@@ -376,7 +428,7 @@ TRANSITIONS: dict[str, Transition] = {
             _("Close"),
             frozenset({S.ACCEPTED}),
             S.CLOSED,
-            _leader_or_delegator((Role.UNIT_HEAD,)),
+            _leader_or_delegator(),
             event=E.ITEM_CLOSED,
         ),
         Transition("archive", _("Archive"), frozenset({S.CLOSED}), S.ARCHIVED, office, event=E.ITEM_ARCHIVED),
@@ -482,7 +534,7 @@ def attach_refusal(item: Item, user: User) -> DomainError | None:
     the item is archived or withdrawn."""
     if item.status in (S.ARCHIVED, S.CANCELLED):
         return InvalidState(codes.ITEM_FINISHED)
-    checks = (office, leader, assigned_unit, _delegator(UNIT_ROLES))
+    checks = (office, leader, assigned_unit, _delegator(), _delegator(head=True))
     if all(check(item, user) is not None for check in checks):
         return NotPermitted(codes.ROLE_REQUIRED)
     return None

@@ -695,7 +695,9 @@ class SourceRecord(BaseModel):
 class Instruction(BaseModel):
     """A leader's 批示 on an item, or on one of its reports."""
 
-    item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.CASCADE, related_name="instructions")
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.CASCADE, related_name="instructions"
+    )
     report = models.ForeignKey(
         Report,
         verbose_name=_("report"),
@@ -727,7 +729,9 @@ class SiteCheck(BaseModel):
     """现场核验 before an important item is accepted (002 art. 5(5)): who went, when, what they found; photos are
     attachments pointing here."""
 
-    item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.CASCADE, related_name="site_checks")
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.CASCADE, related_name="site_checks"
+    )
     checked_on = models.DateField(_("date of the visit"))
     inspectors = models.CharField(_("inspectors"), max_length=200)
     findings = models.TextField(_("findings"))
@@ -761,7 +765,10 @@ class ConsolidatedReport(BaseModel):
     text = models.TextField(_("consolidated report"))
     opinions = models.JSONField(_("units' opinions"), default=list)
     status = models.CharField(
-        _("status"), max_length=16, choices=ConsolidatedStatus.choices, default=ConsolidatedStatus.PENDING_LEADER
+        _("status"),
+        max_length=16,
+        choices=ConsolidatedStatus.choices,
+        default=ConsolidatedStatus.PENDING_LEADER,
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"

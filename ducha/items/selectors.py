@@ -3,7 +3,8 @@
 
 Scope:
 - office staff and leaders: every item of their government and of the governments below it — except secret
-  items, which only the owning government's office and leaders see;
+  items and drafts, which only the owning government's office and leaders see — and, once assigned, the items an
+  upper level assigned to their government or to their own unit (the office acts for both);
 - unit users (head, liaison, handler): items assigned to their unit or to a unit under it, and child items their
   unit delegated — once assigned (drafts and pending items are the office's); a secret item only when their own
   unit is assigned to it or delegated it.
@@ -49,8 +50,17 @@ def scope_q(user: User) -> Q:
     visible = nothing
     if user.has_role(Role.OFFICE, Role.LEADER) and unit.government is not None:
         government = unit.government
-        visible |= government_in_scope(user) & (
-            ~Q(confidentiality=Confidentiality.SECRET) | Q(government_id=government.pk)
+        own = Q(government_id=government.pk)
+        # Drafts are the drafting office's own: upper levels do not list a lower government's drafts.
+        visible |= (
+            government_in_scope(user)
+            & (~Q(confidentiality=Confidentiality.SECRET) | own)
+            & (~Q(status=ItemStatus.DRAFT) | own)
+        )
+        # What an upper level assigned to the government (or to the office itself), once assigned: the office
+        # signs for it and passes it on (see lifecycle.acts_for). An id set from the assignments' unit index.
+        visible |= Q(status__in=ItemStatus.visible_to_units()) & Q(
+            pk__in=Assignment.objects.filter(unit_id__in={government.pk, unit.pk}).values("item_id")
         )
     if user.has_role(*UNIT_ROLES):
         # The unit rules: an item (once assigned) assigned to the unit or a unit under it, or delegated by such a

@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from ducha.common import error_codes as codes
 from ducha.common.errors import NotPermitted
-from ducha.orgs.models import LEVEL_RANK, Unit, UnitLevel
+from ducha.orgs.models import LEVEL_RANK, Unit, UnitKind, UnitLevel
 
 if TYPE_CHECKING:
     from ducha.orgs.models import User
@@ -25,7 +25,11 @@ def government_of(actor: User) -> Unit:
 
 def delegation_targets(own: Unit, government: Unit) -> QuerySet[Unit]:
     """Units `own` may pass an item of `government` on to (转办): inside its own subtree, or of a lower level
-    within the item's government. The one rule behind the delegate guard, the service and the form's picker."""
+    within the item's government. A government (its office acting for it, on an upper level's item) passes it on
+    inside its own subtree only: the other counties' townships are not its to task. The one rule behind the
+    delegate guard, the service and the form's picker."""
+    if own.kind == UnitKind.GOVERNMENT:
+        return Unit.objects.filter(is_active=True, path__startswith=own.path).exclude(pk=own.pk)
     lower_levels = [level for level, rank in LEVEL_RANK.items() if rank > LEVEL_RANK[UnitLevel(own.level)]]
     return (
         Unit.objects.filter(is_active=True)

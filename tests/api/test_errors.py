@@ -94,7 +94,7 @@ def _day(marker: str) -> str:
         ({"co_units": [{"unit": "jyj", "share": 150}]}, "invalid_input", "co_units.0"),
         ({"title": "   "}, "title_required", "title"),
         ({"title": ...}, "invalid_input", "title"),
-        ({"title": "x" * 201}, "invalid_input", "title"),
+        ({"title": "x" * 201}, "text_too_long", "title"),
         ({"lead_unit": "abc"}, "invalid_input", "lead_unit"),
         ({"deadline_workdays": "ten"}, "invalid_input", "deadline_workdays"),
         ({"due_date": "2026-02-30"}, "invalid_input", "due_date"),
@@ -236,7 +236,7 @@ FORBIDDEN = [
     ),
     ("accepted", "office", "close", {}, "role_required"),
     ("closed", "leader", "archive", {}, "role_required"),
-    ("draft", "city_office", "submit", {}, "not_your_unit"),
+    ("registered", "city_office", "assign", {}, "not_your_unit"),
     ("in_progress", "city_office", "cancel", {"reason": "市里要求"}, "not_your_unit"),
 ]
 
@@ -254,10 +254,11 @@ def test_403_in_scope_but_not_your_role(world, api, status, username, action, pa
     assert snapshot(api, item_id) == before
 
 
-def test_403_on_patch_by_a_unit_user_or_another_government(world, api):
+def test_403_on_patch_by_a_leader_and_404_for_another_government(world, api):
     draft = make_item(world).pk
     before = snapshot(api, draft)
-    error(api("city_office").patch(f"/items/{draft}", {"title": "市里改的"}), 403, "not_your_unit")
+    # A draft is the drafting office's own: the office above does not even see it.
+    error(api("city_office").patch(f"/items/{draft}", {"title": "市里改的"}), 404, "not_found")
     error(api("leader").patch(f"/items/{draft}", {"title": "领导改的"}), 403, "role_required")
     assert snapshot(api, draft) == before
 

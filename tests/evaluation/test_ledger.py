@@ -25,6 +25,7 @@ from ducha.evaluation.models import (
     Settlement,
 )
 from ducha.evaluation.scoring import run_recomputed
+from ducha.items.models import Assignment
 from tests.evaluation.helpers import assigned_item, at, report_done, review, sign
 
 
@@ -284,3 +285,19 @@ def test_concurrent_closes_leave_one_result(world):
     assert (
         ScoreRun.objects.filter(government_id=world.county.pk, year=2026, quarter=0, frozen=True).count() == 1
     )
+
+
+@pytest.mark.django_db
+def test_an_item_the_office_handles_itself_is_not_on_the_units_ledger(world):
+    # The office scores the units; its own 直接办理 is not a unit's task on the year's ledger.
+    unit_task = assigned_item(world, (2026, 2, 2, 9), due=dt.date(2026, 6, 30), title="发改局任务")
+    own = assigned_item(world, (2026, 2, 2, 9), due=dt.date(2026, 6, 30), title="督查室直接办理")
+    Assignment.objects.filter(item=own, role="lead").update(unit=world.supervision_office)
+    with at(2026, 2, 10):
+        ledger = ledgers.ledger_open(actor=world.user("office"), government_id=world.county.pk, year=2026)
+        ledgers.ledger_entries_add(
+            actor=world.user("office"), ledger_id=ledger.pk, item_ids=[unit_task.pk, own.pk]
+        )
+    assert set(LedgerEntry.objects.filter(ledger_year=ledger).values_list("item_id", flat=True)) == {
+        unit_task.pk
+    }

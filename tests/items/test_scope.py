@@ -66,8 +66,9 @@ def test_unrelated_unit_sees_nothing(world, items):
     assert visible(world, "sjj_liaison") == set()
 
 
-def test_upper_level_office_sees_lower_levels_but_not_their_secrets(world, items):
-    assert visible(world, "city_office") == ids(items, "draft", "pending", "assigned", "archived", "zjj_lead")
+def test_upper_level_office_sees_lower_levels_but_not_their_secrets_nor_drafts(world, items):
+    # Drafts (here "draft" and "zjj_lead") are the drafting office's own.
+    assert visible(world, "city_office") == ids(items, "pending", "assigned", "archived")
 
 
 def test_admin_role_alone_sees_no_items(world, items):

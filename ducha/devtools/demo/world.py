@@ -180,6 +180,7 @@ def demo_world_create() -> DemoWorld:
     _person(users, "leader", county, [Role.LEADER], "陈副县长", "分管副县长")
     _person(users, "county_head", county, [Role.LEADER], "林县长", "县长")
     _person(users, "city_office", city_office, [Role.OFFICE], "孙督查", "市政府督查室科长")
+    _person(users, "city_leader", city, [Role.LEADER], "马副市长", "示范市副市长")
     _person(users, "fgw", departments["fgw"], [Role.HANDLER], "王伟", "发改局综合股科员")
     _person(users, "fgw_head", departments["fgw"], [Role.UNIT_HEAD], "李建国", "发改局局长")
     _person(users, "jyj", departments["jyj"], [Role.HANDLER], "张敏", "教育局办公室科员")

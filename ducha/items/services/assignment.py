@@ -21,7 +21,7 @@ from ducha.items.services.base import (
     record,
     validate_deadline,
 )
-from ducha.orgs.models import Unit, User
+from ducha.orgs.models import Unit, UnitKind, User
 from ducha.orgs.selectors import delegation_targets
 
 
@@ -94,14 +94,16 @@ def item_delegate(
     """An assigned unit passes its part to a unit below it (a lower level, or inside its own subtree) as a child
     item, already assigned, with a due date not later than the parent's. The child is reviewed and closed by the
     delegating unit; the parent cannot be reported complete while it is open; the child's unit is told.
-    Audit: item_delegated on both."""
+    The delegating unit is the one the actor acts for (lifecycle.acting_unit): when the office passes on what an
+    upper level assigned to its government, the child is that government's own item (its ledger, its office and
+    leader review and close it). Audit: item_delegated on both."""
 
     def apply(parent: Item) -> Change:
-        assert actor.unit is not None and parent.due_date is not None
+        own = lifecycle.acting_unit(parent, actor)
+        assert own is not None and parent.due_date is not None
         validate_deadline(deadline_workdays, due_date)
         if not Unit.objects.filter(pk=unit_id, is_active=True).exists():
             raise invalid(codes.UNIT_NOT_FOUND, "unit")
-        own = actor.unit
         target = delegation_targets(own, parent.government).filter(pk=unit_id).first()
         if target is None:
             raise invalid(codes.DELEGATE_TARGET_INVALID, "unit")
@@ -140,8 +142,12 @@ def item_delegate(
 def _child_item(parent: Item, own: Unit, actor: User, *, title: str, content: str) -> Item:
     """The child item a delegation creates: the parent's matter, already assigned, numbered after it."""
     child_count = parent.children.count()
+    # A lower government assigned by the upper one passes the matter on as its own item.
+    government = (
+        own if own.kind == UnitKind.GOVERNMENT and own.pk != parent.government_id else parent.government
+    )
     return Item(
-        government=parent.government,
+        government=government,
         number=f"{parent.number}-{child_count + 1}" if parent.number else "",
         number_year=parent.number_year,
         title=(title.strip() or parent.title)[:200],
