@@ -79,6 +79,11 @@ def item_out(item: Item) -> dict:
         "rejection_reason": item.rejection_reason,
         "cancel_requested": item.cancel_requested_by_id is not None,
         "cancel_reason": item.cancel_reason,
+        "leader_in_charge": item.leader_in_charge_id,
+        "source_record": item.source_record_id,
+        "site_check_required": item.site_check_required,
+        "is_complex": item.is_complex,
+        "progress_check_by_head": item.progress_check_by_head,
         "assignments": [
             {
                 "id": a.pk,
@@ -217,6 +222,11 @@ def item_create(request: HttpRequest, payload: ItemCreateIn) -> Status[dict]:
         due_date=payload.due_date,
         progress_cycle=payload.progress_cycle,
         milestones=_milestones(payload.milestones) or [],
+        leader_in_charge_id=payload.leader_in_charge,
+        source_record_id=payload.source_record,
+        site_check_required=payload.site_check_required,
+        is_complex=payload.is_complex,
+        progress_check_by_head=payload.progress_check_by_head,
     )
     return Status(201, _fresh(request, item.pk))
 
@@ -230,6 +240,9 @@ def item_update(request: HttpRequest, item_id: int, payload: ItemUpdateIn) -> di
     milestones = _milestones(payload.milestones) if "milestones" in data else None
     data.pop("co_units", None)
     data.pop("milestones", None)
+    for name in ("leader_in_charge", "source_record"):  # the services take their ids; null clears them
+        if name in data:
+            data[f"{name}_id"] = data.pop(name)
     services.item_update(
         item_id=item_id,
         actor=actor(request),

@@ -4,6 +4,7 @@ and what they answer."""
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from ninja import Field, Schema
 
@@ -59,6 +60,11 @@ class ItemOut(Schema):
     rejection_reason: str
     cancel_requested: bool
     cancel_reason: str
+    leader_in_charge: int | None
+    source_record: int | None
+    site_check_required: bool
+    is_complex: bool
+    progress_check_by_head: bool
     assignments: list[AssignmentOut]
     milestones: list[MilestoneOut]
     created_at: datetime.datetime
@@ -70,12 +76,23 @@ class ItemPage(Schema):
     next_cursor: str | None
 
 
+# The longest texts (in characters): the service refuses more with text_too_long naming the field.
+# The schema documents the limits; the service enforces them (a Field limit would answer 422 without the code).
+def _limited(default: Any, limit: int) -> Any:
+    return Field(default, description=f"最多{limit}字", json_schema_extra={"maxLength": limit})
+
+
 class ItemCreateIn(Schema):
-    title: str = Field(..., max_length=200)
-    content: str = ""
-    requirements: str = ""
+    title: str = _limited(..., 200)
+    content: str = _limited("", 5000)
+    requirements: str = _limited("", 5000)
     source_type: str
-    source_reference: str = Field("", max_length=500)
+    source_reference: str = _limited("", 500)
+    source_record: Id | None = None
+    leader_in_charge: Id | None = None
+    site_check_required: bool = False
+    is_complex: bool = False
+    progress_check_by_head: bool = False
     source_date: datetime.date | None = None
     approval_basis: str = "office_proposal"
     urgency: str = "normal"
@@ -89,11 +106,16 @@ class ItemCreateIn(Schema):
 
 
 class ItemUpdateIn(Schema):
-    title: str | None = Field(None, max_length=200)
-    content: str | None = None
-    requirements: str | None = None
+    title: str | None = _limited(None, 200)
+    content: str | None = _limited(None, 5000)
+    requirements: str | None = _limited(None, 5000)
     source_type: str | None = None
-    source_reference: str | None = Field(None, max_length=500)
+    source_reference: str | None = _limited(None, 500)
+    source_record: Id | None = None
+    leader_in_charge: Id | None = None
+    site_check_required: bool | None = None
+    is_complex: bool | None = None
+    progress_check_by_head: bool | None = None
     source_date: datetime.date | None = None
     approval_basis: str | None = None
     urgency: str | None = None

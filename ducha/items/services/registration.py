@@ -8,14 +8,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ducha.audit.models import EventType
 from ducha.common import error_codes as codes
 from ducha.common.errors import NotPermitted, ValidationFailed
-from ducha.common.inputs import choice, require_text
+from ducha.common.inputs import choice, invalid, require_text
 from ducha.common.lifecycle import Change
 from ducha.items.models import (
     ApprovalBasis,
@@ -25,9 +27,11 @@ from ducha.items.models import (
     Item,
     NumberSequence,
     ProgressCycle,
+    SourceRecord,
     SourceType,
     Urgency,
 )
+from ducha.items.services.attachments import item_attachment_add
 from ducha.items.services.base import (
     LIFECYCLE,
     CoUnit,
@@ -38,6 +42,7 @@ from ducha.items.services.base import (
     write_assignments,
     write_milestones,
 )
+from ducha.items.services.instructions import leader_of
 from ducha.orgs.models import Role, Unit, User
 from ducha.orgs.selectors import government_of
 
@@ -55,8 +60,19 @@ EDITABLE = frozenset(
         "deadline_workdays",
         "due_date",
         "progress_cycle",
+        "site_check_required",
+        "is_complex",
+        "progress_check_by_head",
+        "leader_in_charge_id",
+        "source_record_id",
     }
 )
+# Fields that may be set to None (cleared) on an update.
+NULLABLE = frozenset(
+    {"source_date", "deadline_workdays", "due_date", "leader_in_charge_id", "source_record_id"}
+)
+# The longest texts accepted, in characters (the forms and the API say them beside the fields).
+TEXT_LIMITS: dict[str, int] = {"title": 200, "content": 5000, "requirements": 5000, "source_reference": 500}
 _CHOICES = (
     ("source_type", SourceType),
     ("approval_basis", ApprovalBasis),
@@ -64,6 +80,41 @@ _CHOICES = (
     ("confidentiality", Confidentiality),
     ("progress_cycle", ProgressCycle),
 )
+
+
+def limit_text(limit: int) -> str:
+    """What a form or the API says beside a text field: "at most 5000 characters"."""
+    return str(_("At most %(limit)s characters.") % {"limit": limit})
+
+
+def check_lengths(values: dict[str, Any]) -> None:
+    """TEXT_TOO_LONG naming every text over its limit (all at once, so the form shows each)."""
+    too_long = {
+        name: limit_text(limit)
+        for name, limit in TEXT_LIMITS.items()
+        if isinstance(values.get(name), str) and len(values[name]) > limit
+    }
+    if too_long:
+        raise ValidationFailed(codes.TEXT_TOO_LONG, fields=too_long)
+
+
+def source_record_of(government: Unit, source_record_id: int) -> SourceRecord:
+    """The source record when it belongs to `government`; else SOURCE_RECORD_INVALID."""
+    source_record = SourceRecord.objects.filter(pk=source_record_id, government=government).first()
+    if source_record is None:
+        raise invalid(codes.SOURCE_RECORD_INVALID, "source_record")
+    return source_record
+
+
+def _links(item: Item) -> dict[str, Any]:
+    """What the audit event records beside the snapshot: the leader in charge, the source record, the steps."""
+    return {
+        "leader_in_charge": item.leader_in_charge_id,
+        "source_record": item.source_record_id,
+        "site_check_required": item.site_check_required,
+        "is_complex": item.is_complex,
+        "progress_check_by_head": item.progress_check_by_head,
+    }
 
 
 @transaction.atomic
@@ -85,16 +136,35 @@ def item_create(
     due_date: datetime.date | None = None,
     progress_cycle: str = ProgressCycle.NONE,
     milestones: Sequence[MilestoneInput] = (),
+    leader_in_charge_id: int | None = None,
+    source_record_id: int | None = None,
+    site_check_required: bool = False,
+    is_complex: bool = False,
+    progress_check_by_head: bool = False,
+    upload: UploadedFile | None = None,
 ) -> Item:
-    """Create a `draft` item owned by the actor's government. Office staff only. Audit: item_created."""
+    """Create a `draft` item owned by the actor's government. Office staff only. Texts within TEXT_LIMITS
+    (TEXT_TOO_LONG); the leader in charge a leader of the government (LEADER_INVALID); the source record one of
+    the government's (SOURCE_RECORD_INVALID). `upload`, the 批示件 or source document, is attached in the same
+    transaction: if it is refused, nothing is created. Audit: item_created (and item_attachment_added)."""
     if not actor.has_role(Role.OFFICE):
         raise NotPermitted(codes.ROLE_REQUIRED)
     government = government_of(actor)
     title = require_text(title, codes.TITLE_REQUIRED, "title")
+    check_lengths(
+        {
+            "title": title,
+            "content": content,
+            "requirements": requirements,
+            "source_reference": source_reference,
+        }
+    )
     validate_deadline(deadline_workdays, due_date)
+    leader = leader_of(government, leader_in_charge_id, "leader_in_charge") if leader_in_charge_id else None
+    source_record = source_record_of(government, source_record_id) if source_record_id else None
     item = Item.objects.create(
         government=government,
-        title=title[:200],
+        title=title,
         content=content,
         requirements=requirements,
         source_type=choice(source_type, SourceType, "source_type"),
@@ -107,11 +177,18 @@ def item_create(
         deadline_workdays=deadline_workdays,
         due_date=due_date,
         progress_cycle=choice(progress_cycle, ProgressCycle, "progress_cycle"),
+        leader_in_charge=leader,
+        source_record=source_record,
+        site_check_required=bool(site_check_required),
+        is_complex=bool(is_complex),
+        progress_check_by_head=bool(progress_check_by_head),
         created_by=actor,
     )
     write_assignments(item, government=government, lead_unit_id=lead_unit_id, co_units=co_units)
     write_milestones(item, milestones)
-    record(item, EventType.ITEM_CREATED, actor, new=snapshot(item))
+    record(item, EventType.ITEM_CREATED, actor, new={**snapshot(item), **_links(item)})
+    if upload is not None:
+        item_attachment_add(item_id=item.pk, actor=actor, upload=upload)
     return item
 
 
@@ -122,9 +199,12 @@ def item_update(
     lead_unit_id: int | None = None,
     co_units: Sequence[CoUnit] | None = None,
     milestones: Sequence[MilestoneInput] | None = None,
+    upload: UploadedFile | None = None,
     **fields: Any,
 ) -> Item:
-    """Edit a `draft` item (office). Only the given fields change. Audit: item_updated with old and new values."""
+    """Edit a `draft` item (office). Only the given fields change (EDITABLE; `leader_in_charge_id` and
+    `source_record_id` may be None to clear them), with the checks of item_create. `upload` is attached in the
+    same transaction. Audit: item_updated with old and new values."""
 
     def apply(item: Item) -> Change:
         unknown = set(fields) - EDITABLE
@@ -132,16 +212,24 @@ def item_update(
             raise ValidationFailed(
                 codes.INVALID_INPUT, fields={name: codes.message_for(codes.INVALID_INPUT) for name in unknown}
             )
-        not_nullable = EDITABLE - {"source_date", "deadline_workdays", "due_date"}
+        not_nullable = EDITABLE - NULLABLE
         nulls = [name for name in not_nullable if name in fields and fields[name] is None]
         if nulls:
             raise ValidationFailed(
                 codes.INVALID_INPUT, fields={name: codes.message_for(codes.INVALID_INPUT) for name in nulls}
             )
-        old = snapshot(item)
+        old = {**snapshot(item), **_links(item)}
         values = dict(fields)
         if "title" in values:
-            values["title"] = require_text(values["title"], codes.TITLE_REQUIRED, "title")[:200]
+            values["title"] = require_text(values["title"], codes.TITLE_REQUIRED, "title")
+        check_lengths(values)
+        if values.get("leader_in_charge_id") is not None:
+            leader_of(item.government, values["leader_in_charge_id"], "leader_in_charge")
+        if values.get("source_record_id") is not None:
+            source_record_of(item.government, values["source_record_id"])
+        for name in ("site_check_required", "is_complex", "progress_check_by_head"):
+            if name in values:
+                values[name] = bool(values[name])
         for name, choices in _CHOICES:
             if name in values:
                 choice(values[name], choices, name)
@@ -167,9 +255,13 @@ def item_update(
         if milestones is not None:
             write_milestones(item, milestones)
         # The runner saves the fields; updated_at always, even when only the units or milestones changed.
-        return Change(fields=[*values, "updated_at"], old=old, new=snapshot(item))
+        return Change(fields=[*values, "updated_at"], old=old, new={**snapshot(item), **_links(item)})
 
-    return LIFECYCLE.run("update", subject_id=item_id, actor=actor, apply=apply)
+    with transaction.atomic():
+        item = LIFECYCLE.run("update", subject_id=item_id, actor=actor, apply=apply)
+        if upload is not None:
+            item_attachment_add(item_id=item.pk, actor=actor, upload=upload)
+    return item
 
 
 def item_submit(*, item_id: int, actor: User) -> Item:

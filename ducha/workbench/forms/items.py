@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from django import forms
 from django.http import QueryDict
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from ducha.items.lifecycle import ItemStatus
@@ -24,10 +25,12 @@ from ducha.items.models import (
     Item,
     ProgressCycle,
     Review,
+    SourceRecord,
     SourceType,
     Urgency,
 )
-from ducha.orgs.models import Unit, UnitKind
+from ducha.items.services.registration import TEXT_LIMITS, limit_text
+from ducha.orgs.models import Role, Unit, UnitKind, User
 from ducha.orgs.selectors import delegation_targets
 from ducha.workbench import todo
 from ducha.workbench.forms.fields import KnownChoicesField, RawTextField
@@ -252,20 +255,103 @@ SOURCE_REFERENCE_HINTS: dict[str, Any] = {
 }
 
 
+# "At most 5000 characters." beside a field, in the language of the request.
+_limit_help = lazy(limit_text, str)
+
+
+def _limited(limit: int) -> dict[str, str]:
+    # The browser stops at the limit; a longer text posted anyway is refused by the service (TEXT_TOO_LONG).
+    return {"maxlength": str(limit)}
+
+
+SOURCE_RECORD_CHOICES_MAX = 300
+
+
+def government_leaders(government: Unit) -> Choices:
+    """The leaders of `government` (the leader in charge is one of them)."""
+    leaders = (
+        User.objects.filter(is_active=True, unit__government=government, role_grants__role=Role.LEADER)
+        .distinct()
+        .order_by("full_name", "username")
+    )
+    return [
+        (user.pk, f"{user.display_name}（{user.title}）" if user.title else user.display_name)
+        for user in leaders
+    ]
+
+
+def government_source_records(government: Unit, *, keep: int | None = None) -> Choices:
+    """The office's source records, newest first (at most SOURCE_RECORD_CHOICES_MAX, plus `keep`, the one chosen)."""
+    records = list(
+        SourceRecord.objects.filter(government=government).order_by("-created_at", "-id")[
+            :SOURCE_RECORD_CHOICES_MAX
+        ]
+    )
+    if keep is not None and all(record.pk != keep for record in records):
+        records += list(SourceRecord.objects.filter(government=government, pk=keep))
+    return [
+        (record.pk, f"{record.title}（{record.reference}）" if record.reference else record.title)
+        for record in records
+    ]
+
+
 class ItemForm(forms.Form):
-    title = forms.CharField(label=_label(Item, "title"), max_length=200)
+    title = forms.CharField(
+        label=_label(Item, "title"),
+        widget=forms.TextInput(attrs=_limited(TEXT_LIMITS["title"])),
+        help_text=_limit_help(TEXT_LIMITS["title"]),
+    )
     source_type = forms.ChoiceField(
         label=_label(Item, "source_type"), choices=[("", "—"), *SourceType.choices]
     )
-    source_reference = forms.CharField(label=_label(Item, "source_reference"), max_length=500, required=False)
+    source_reference = forms.CharField(
+        label=_label(Item, "source_reference"),
+        required=False,
+        widget=forms.TextInput(attrs=_limited(TEXT_LIMITS["source_reference"])),
+    )
+    source_record = forms.TypedChoiceField(
+        label=_label(Item, "source_record"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_(
+            "The meeting, work report, document or instruction this item was split from, if recorded."
+        ),
+    )
     source_date = forms.DateField(label=_label(Item, "source_date"), required=False, widget=DateInput())
     approval_basis = forms.ChoiceField(
         label=_label(Item, "approval_basis"),
         choices=ApprovalBasis.choices,
         initial=ApprovalBasis.OFFICE_PROPOSAL,
     )
-    content = _text(_label(Item, "content"), required=False, rows=5)
-    requirements = _text(_label(Item, "requirements"), required=False, rows=3)
+    content = forms.CharField(
+        label=_label(Item, "content"),
+        required=False,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 5, **_limited(TEXT_LIMITS["content"])}),
+        help_text=_limit_help(TEXT_LIMITS["content"]),
+    )
+    requirements = forms.CharField(
+        label=_label(Item, "requirements"),
+        required=False,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3, **_limited(TEXT_LIMITS["requirements"])}),
+        help_text=_limit_help(TEXT_LIMITS["requirements"]),
+    )
+    attachment = forms.FileField(
+        label=_("Leader's instruction document / source document"),
+        required=False,
+        help_text=_(
+            "Optional: attached to the item when it is saved (PDF, Word, OFD, images; at most 20 MB)."
+        ),
+    )
+    leader_in_charge = forms.TypedChoiceField(
+        label=_label(Item, "leader_in_charge"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_("The leader responsible for the matter; sees it first and may write instructions on it."),
+    )
     lead_unit = forms.TypedChoiceField(label=_("lead unit"), coerce=int)
     urgency = forms.ChoiceField(
         label=_label(Item, "urgency"),
@@ -298,12 +384,39 @@ class ItemForm(forms.Form):
         ),
     )
     due_date = forms.DateField(label=_label(Item, "due_date"), required=False, widget=DateInput())
+    site_check_required = forms.BooleanField(
+        label=_label(Item, "site_check_required"),
+        required=False,
+        help_text=_("The office verifies the result on site before accepting the report."),
+    )
+    is_complex = forms.BooleanField(
+        label=_label(Item, "is_complex"),
+        required=False,
+        help_text=_("A major or complex matter: the office gathers the units' opinions into one report."),
+    )
+    progress_check_by_head = forms.BooleanField(
+        label=_label(Item, "progress_check_by_head"),
+        required=False,
+        help_text=_("Each progress report goes to the unit head before the office sees it."),
+    )
 
-    def __init__(self, *args: Any, unit_choices: Choices, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        unit_choices: Choices,
+        leader_choices: Choices | None = None,
+        source_record_choices: Choices | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        lead = self.fields["lead_unit"]
-        assert isinstance(lead, forms.TypedChoiceField)
-        lead.choices = [("", "—"), *unit_choices]
+        for name, choices in (
+            ("lead_unit", unit_choices),
+            ("leader_in_charge", leader_choices or []),
+            ("source_record", source_record_choices or []),
+        ):
+            select = self.fields[name]
+            assert isinstance(select, forms.TypedChoiceField)
+            select.choices = [("", "—"), *choices]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -372,9 +485,14 @@ def item_initial(item: Item) -> tuple[dict[str, Any], list[dict[str, Any]], list
             "deadline_basis",
             "deadline_workdays",
             "due_date",
+            "site_check_required",
+            "is_complex",
+            "progress_check_by_head",
         )
     }
     fields["lead_unit"] = lead
+    fields["leader_in_charge"] = item.leader_in_charge_id
+    fields["source_record"] = item.source_record_id
     co_units = [
         {"unit": a.unit_id, "share": a.share, "share_note": a.share_note}
         for a in assignments
@@ -445,3 +563,26 @@ class SourceHintForm(forms.Form):
     """The source type the source reference's hint is for."""
 
     source_type = RawTextField()
+
+
+# --- 领导批示 -------------------------------------------------------------------------------------------------------
+
+
+class InstructionForm(forms.Form):
+    """A leader's 批示: on the item (no report chosen) or on one of its reports."""
+
+    report = forms.TypedChoiceField(label=_("on"), coerce=int, required=False, empty_value=None)
+    text = forms.CharField(
+        label=_("instruction"),
+        max_length=2000,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": "2000"}),
+        help_text=_limit_help(2000),
+    )
+
+    def __init__(self, *args: Any, report_choices: Choices, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "instruction")
+        super().__init__(*args, **kwargs)
+        report = self.fields["report"]
+        assert isinstance(report, forms.TypedChoiceField)
+        report.choices = [("", _("the item itself")), *report_choices]

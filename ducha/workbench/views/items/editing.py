@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 from ducha.common import error_codes as codes
 from ducha.common.errors import DomainError, ValidationFailed
 from ducha.items import lifecycle, services
-from ducha.items.models import DeadlineBasis, Item
+from ducha.items.models import DeadlineBasis, Item, SourceKind, SourceRecord, SourceType
 from ducha.orgs.models import Role, Unit
 from ducha.workbench.forms.fields import cleaned
 from ducha.workbench.forms.items import (
@@ -33,6 +33,8 @@ from ducha.workbench.forms.items import (
     ItemFormButtonsForm,
     MilestoneFormSet,
     SourceHintForm,
+    government_leaders,
+    government_source_records,
     government_units,
     grouped_unit_choices,
     item_initial,
@@ -60,6 +62,9 @@ class ItemForms:
         data = dict(self.item.cleaned_data)
         lead = data.pop("lead_unit")
         data.pop("deadline_basis")
+        upload = data.pop("attachment", None)
+        data["leader_in_charge_id"] = data.pop("leader_in_charge", None)
+        data["source_record_id"] = data.pop("source_record", None)
         data["progress_cycle"] = data.get("progress_cycle") or ""
         co_units = [
             services.CoUnit(unit_id=row["unit"], share=row.get("share"), share_note=row.get("share_note", ""))
@@ -71,7 +76,13 @@ class ItemForms:
             for row in self.milestones.cleaned_data
             if row.get("title")
         ]
-        return {"fields": data, "lead_unit_id": lead, "co_units": co_units, "milestones": milestones}
+        return {
+            "fields": data,
+            "lead_unit_id": lead,
+            "co_units": co_units,
+            "milestones": milestones,
+            "upload": upload or None,
+        }
 
     def show(self, error: DomainError) -> None:
         self.error = error
@@ -81,6 +92,8 @@ class ItemForms:
             elif name == "milestones":
                 self.milestones_error = message
             else:
+                # item_attachment_add names the refused file `file`; the form calls it `attachment`.
+                name = {"file": "attachment"}.get(name, name)
                 self.item.add_error(name if name in self.item.fields else None, message)
 
 
@@ -89,13 +102,23 @@ def _item_forms(
     data: Any = None,
     *,
     initial: tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]] | None = None,
+    files: Any = None,
 ) -> ItemForms:
     choices = grouped_unit_choices(government_units(government))
     fields, co_units, milestones = initial or ({}, [], [])
+    kept = fields.get("source_record") if fields else None
     co_initial = co_units + [{}] * BLANK_ROWS if data is None else None
     ms_initial = milestones + [{}] * BLANK_ROWS if data is None else None
     return ItemForms(
-        item=ItemForm(data, initial=fields or None, unit_choices=choices, label_suffix=""),
+        item=ItemForm(
+            data,
+            files,
+            initial=fields or None,
+            unit_choices=choices,
+            leader_choices=government_leaders(government),
+            source_record_choices=government_source_records(government, keep=kept),
+            label_suffix="",
+        ),
         co_units=CoUnitFormSet(
             data, initial=co_initial, prefix="co", form_kwargs={"unit_choices": choices, "label_suffix": ""}
         ),
@@ -141,6 +164,7 @@ def _save_item(request: HttpRequest, forms: ItemForms, item: Item | None) -> Htt
                 lead_unit_id=given["lead_unit_id"],
                 co_units=given["co_units"],
                 milestones=given["milestones"],
+                upload=given["upload"],
                 **given["fields"],
             )
         else:
@@ -150,6 +174,7 @@ def _save_item(request: HttpRequest, forms: ItemForms, item: Item | None) -> Htt
                 lead_unit_id=given["lead_unit_id"],
                 co_units=given["co_units"],
                 milestones=given["milestones"],
+                upload=given["upload"],
                 **given["fields"],
             )
     except DomainError as exc:
@@ -167,6 +192,38 @@ def _save_item(request: HttpRequest, forms: ItemForms, item: Item | None) -> Htt
     return redirect("item-detail", saved.pk)
 
 
+# The item's source type for each kind of source record (a record of kind "other" leaves it to the office).
+SOURCE_TYPE_OF_RECORD = {
+    SourceKind.MEETING_MINUTES: SourceType.MEETING_DECISION,
+    SourceKind.WORK_REPORT: SourceType.WORK_REPORT_TASK,
+    SourceKind.DOCUMENT: SourceType.POLICY_DOCUMENT,
+    SourceKind.INSTRUCTION: SourceType.LEADER_INSTRUCTION,
+}
+
+
+def _from_source_record(
+    government: Unit, request: HttpRequest
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]] | None:
+    """`?source_record=<id>` (the link "register an item from this record"): the form starts linked to the record,
+    with its source type, reference and date. A record of another government, or no record, gives a blank form."""
+    record_id = str(request.GET.get("source_record", ""))
+    record = (
+        SourceRecord.objects.filter(government=government, pk=int(record_id)).first()
+        if record_id.isdigit() and len(record_id) < 19
+        else None
+    )
+    if record is None:
+        return None
+    fields: dict[str, Any] = {
+        "source_record": record.pk,
+        "source_reference": " ".join(part for part in (record.title, record.reference) if part)[:500],
+        "source_date": record.issued_on,
+    }
+    if record.kind in SOURCE_TYPE_OF_RECORD:
+        fields["source_type"] = SOURCE_TYPE_OF_RECORD[SourceKind(record.kind)]
+    return fields, [], []
+
+
 @login_required
 def item_create(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
@@ -174,13 +231,15 @@ def item_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     government = government_for(user)
     if request.method != "POST":
-        return _render_item_form(request, _item_forms(government), item=None)
+        return _render_item_form(
+            request, _item_forms(government, initial=_from_source_record(government, request)), item=None
+        )
     buttons = ItemFormButtonsForm(request.POST)
     if cleaned(buttons)["more"] is not None:
         forms = _item_forms(government, buttons.data_with_more_rows())
         forms.show_errors = False
         return _render_item_form(request, forms, item=None)
-    return _save_item(request, _item_forms(government, request.POST), None)
+    return _save_item(request, _item_forms(government, request.POST, files=request.FILES), None)
 
 
 @login_required
@@ -197,7 +256,7 @@ def item_edit(request: HttpRequest, item_id: int) -> HttpResponse:
         forms = _item_forms(item.government, buttons.data_with_more_rows())
         forms.show_errors = False
         return _render_item_form(request, forms, item=item)
-    return _save_item(request, _item_forms(item.government, request.POST), item)
+    return _save_item(request, _item_forms(item.government, request.POST, files=request.FILES), item)
 
 
 # --- live helpers of the form (htmx GET) --------------------------------------------------------------------------

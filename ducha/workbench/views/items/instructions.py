@@ -1,16 +1,96 @@
 """The item page's 批示 section: the leader in charge, the leaders' instructions on the item and its reports, and
-the form a leader writes one with."""
+the form a leader writes one with (POST → services.item_instruction_write → back to the section)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from ducha.items.models import Item
+from ducha.common import error_codes as codes
+from ducha.common.errors import DomainError, ValidationFailed
+from ducha.items import selectors, services
+from ducha.items.models import Item, Report
+from ducha.items.services.instructions import instruction_refusal, item_instructions
 from ducha.orgs.models import User
+from ducha.workbench.forms.items import InstructionForm
+from ducha.workbench.views.items.actions import field_errors
+from ducha.workbench.views.items.base import item_or_404, user_of
+
+# Set on the request by the POST view when the instruction was refused: the page shows the form as it was sent.
+_FAILED_FORM = "_instruction_form"
+_FAILED_ERROR = "_instruction_error"
+
+
+def _report_choices(reports: list[Report]) -> list[tuple[int, str]]:
+    return [
+        (
+            report.pk,
+            f"{report.assignment.unit.short_name or report.assignment.unit.name} · "
+            f"{report.get_kind_display()} · {report.created_at:%Y-%m-%d}",
+        )
+        for report in reports
+    ]
 
 
 def instructions_context(request: HttpRequest, item: Item, user: User) -> dict[str, Any]:
-    """What the section's template reads; empty when it has nothing to show."""
-    return {}
+    """What the section's template reads: the leader in charge, the instructions (newest first) and, for a
+    leader who may write one, the form (with the item's reports to choose from)."""
+    instructions = list(item_instructions(item))
+    may_write = instruction_refusal(item, user) is None
+    form = getattr(request, _FAILED_FORM, None)
+    if may_write and form is None:
+        form = InstructionForm(report_choices=_report_choices(list(selectors.item_reports(item))))
+    return {
+        "instructions": {
+            "leader": item.leader_in_charge,
+            "items": instructions,
+            "form": form if may_write else None,
+            "error": getattr(request, _FAILED_ERROR, None),
+        }
+    }
+
+
+@login_required
+@require_POST
+def instruction_write(request: HttpRequest, item_id: int) -> HttpResponse:
+    # Imported here: the item page imports this module for instructions_context.
+    from ducha.workbench.views.items.page import render_item_page
+
+    user = user_of(request)
+    item = item_or_404(user, item_id, record_view=False)
+    form = InstructionForm(request.POST, report_choices=_report_choices(list(selectors.item_reports(item))))
+    error: DomainError | None = None
+    if form.is_valid():
+        try:
+            services.item_instruction_write(
+                item_id=item.pk,
+                actor=user,
+                text=form.cleaned_data["text"],
+                report_id=form.cleaned_data["report"],
+            )
+        except DomainError as exc:
+            error = exc
+            field_errors(form, exc)
+    else:
+        error = ValidationFailed(codes.INSTRUCTION_EMPTY)
+    if error is None:
+        messages.success(request, _("The instruction was written; the units and the office are told."))
+        return redirect(reverse("item-detail", args=[item_id]) + "#instructions")
+    setattr(request, _FAILED_FORM, form)
+    setattr(request, _FAILED_ERROR, error)
+    item = item_or_404(user, item_id, record_view=False)
+    response = render_item_page(request, item)
+    response.status_code = error.status
+    return response
+
+
+urlpatterns = [
+    path("items/<int:item_id>/instructions/", instruction_write, name="item-instruction-write"),
+]
