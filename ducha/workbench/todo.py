@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import (
+    Count,
     Exists,
     F,
     OuterRef,
@@ -31,6 +32,7 @@ from django.db.models.functions import Coalesce
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from ducha.audit.models import Event, EventType
 from ducha.common.errors import NotFound
 from ducha.items import selectors
 from ducha.items.lifecycle import ItemStatus
@@ -47,7 +49,8 @@ from ducha.items.models import (
     ReportKind,
     ReportStatus,
 )
-from ducha.orgs.models import UNIT_ROLES, Role, User
+from ducha.orgs.models import UNIT_ROLES, Role, Unit, UnitKind, User
+from ducha.reminders.models import Chase
 from ducha.workcalendar.services import workdays_between
 
 SECTION_LIMIT = 50
@@ -70,7 +73,22 @@ ROW_ACTIONS: dict[str, tuple[str, ...]] = {
     "returned": ("progress",),
     "report_due": ("progress",),
     "in_hand": ("progress",),
+    "handed_down_sign": ("sign",),
+    "handed_down": ("progress",),
 }
+
+
+# Batch actions a section's rows may be ticked for (the batch bar under the section), by section.
+BATCH_ACTIONS: dict[str, tuple[str, ...]] = {
+    "approval": ("approve",),
+    "drafts": ("submit",),
+    "assign": ("assign",),
+    "sign": ("sign",),
+    "due_soon": ("chase",),
+    "overdue": ("chase",),
+}
+# Sections whose rows show how many times the office chased the item (催办).
+CHASE_COUNT_SECTIONS = frozenset({"due_soon", "overdue"})
 
 
 # Sections whose rows belong to the user's unit (and carry its last progress text).
@@ -90,6 +108,16 @@ class TodoRow:
     days_left: int | None  # working days from today to the due date; negative: overdue by that many
     last_progress: str = ""  # the user's unit's last progress text, to pre-fill the inline form
     actions: tuple[str, ...] = ()
+    chases: int = 0  # 催办 sent on the item (office sections listed in CHASE_COUNT_SECTIONS)
+
+    @property
+    def is_batchable(self) -> bool:
+        """The row has a checkbox for its section's batch bar."""
+        return self.section in BATCH_ACTIONS
+
+    @property
+    def shows_chases(self) -> bool:
+        return self.section in CHASE_COUNT_SECTIONS
 
     @property
     def lead_unit(self) -> str:
@@ -122,6 +150,14 @@ class Section:
     @property
     def hidden_count(self) -> int:
         return self.total - len(self.rows)
+
+    @property
+    def batch_actions(self) -> tuple[str, ...]:
+        return BATCH_ACTIONS.get(self.key, ())
+
+    @property
+    def shows_chases(self) -> bool:
+        return self.key in CHASE_COUNT_SECTIONS
 
 
 Query = Callable[[QuerySet[Item]], QuerySet[Item]]
@@ -184,9 +220,26 @@ def _dispute(status: str) -> Exists:
     return Exists(Dispute.objects.filter(item=OuterRef("pk"), status=status))
 
 
+def _submissions(qs: QuerySet[Item]) -> QuerySet[Item]:
+    """The approval list's rows carry their source record, who submitted them and when (the last item_submitted
+    event: one indexed lookup per row, inside the section's single query)."""
+    submitted = Event.objects.filter(
+        subject_type="item", subject_id=OuterRef("pk"), event_type=EventType.ITEM_SUBMITTED
+    ).order_by("-created_at", "-id")
+    return qs.select_related("source_record", "created_by").annotate(
+        submitted_at=Subquery(submitted.values("created_at")[:1]),
+        submitted_by=Subquery(submitted.values("actor__full_name")[:1]),
+    )
+
+
 def _leader_specs() -> list[_Spec]:
     return [
-        _Spec("approval", _("Awaiting approval"), lambda qs: qs.filter(status=S.PENDING_APPROVAL), "oldest"),
+        _Spec(
+            "approval",
+            _("Awaiting approval"),
+            lambda qs: _submissions(qs.filter(status=S.PENDING_APPROVAL)),
+            "oldest",
+        ),
         _Spec("close", _("Awaiting closure"), lambda qs: qs.filter(status=S.ACCEPTED, parent__isnull=True)),
         _Spec(
             "extension_leader",
@@ -236,6 +289,73 @@ def _office_specs(today: datetime.date) -> list[_Spec]:
     ]
 
 
+# 上级交办 and 直接办理: an upper level's items assigned to the office's government, and items whose unit is the
+# office itself. The office signs for them, reports on them, passes them on and reviews what it passed on; the
+# leader checks their completion reports and closes what was passed on (lifecycle.acts_for). Some are items of
+# another government; the sections show only when they hold something.
+HANDED_DOWN_KEYS = frozenset(
+    {"handed_down_sign", "handed_down", "delegated_review", "acting_head_check", "delegated_close"}
+)
+
+
+def _acting_specs(user: User) -> list[_Spec]:
+    assert user.unit is not None
+    government_id = user.unit.government_id
+    specs: list[_Spec] = []
+    if user.has_role(Role.OFFICE):
+        acting = Assignment.objects.filter(item=OuterRef("pk"), unit_id__in=[government_id, user.unit_id])
+        specs += [
+            _Spec(
+                "handed_down_sign",
+                _("Handed down from above or handled by the office: to sign for"),
+                lambda qs: qs.filter(Exists(acting.filter(signed_at__isnull=True)), status__in=_RUNNING),
+            ),
+            _Spec(
+                "handed_down",
+                _("Handed down from above or handled by the office: in hand"),
+                lambda qs: qs.filter(
+                    Exists(acting.filter(signed_at__isnull=False).exclude(status=AssignmentStatus.REPORTED)),
+                    status=S.IN_PROGRESS,
+                ),
+            ),
+            _Spec(
+                "delegated_review",
+                _("Items passed on by the office: awaiting review"),
+                lambda qs: qs.filter(
+                    status=S.UNDER_REVIEW, delegating_unit_id__in=[government_id, user.unit_id]
+                ),
+            ),
+        ]
+    if user.has_role(Role.LEADER):
+        # The leader takes the head's steps for the government and its supervision office.
+        heads_for = Unit.objects.filter(
+            Q(pk=government_id) | Q(government_id=government_id, kind=UnitKind.SUPERVISION_OFFICE)
+        ).values("pk")
+        specs += [
+            _Spec(
+                "acting_head_check",
+                _("Completion reports of the office to check"),
+                lambda qs: qs.filter(
+                    Exists(
+                        Report.objects.filter(
+                            item=OuterRef("pk"),
+                            kind=ReportKind.COMPLETION,
+                            status=ReportStatus.PENDING_HEAD,
+                            assignment__unit_id__in=heads_for,
+                        )
+                    ),
+                    status=S.IN_PROGRESS,
+                ),
+            ),
+            _Spec(
+                "delegated_close",
+                _("Items passed on by the office: awaiting closure"),
+                lambda qs: qs.filter(status=S.ACCEPTED, delegating_unit_id__in=heads_for),
+            ),
+        ]
+    return specs
+
+
 def _unit_specs(user: User, today: datetime.date) -> list[_Spec]:
     own = _own_unit_assignment(user)
     working = Exists(own.filter(signed_at__isnull=False).exclude(status=AssignmentStatus.REPORTED))
@@ -260,7 +380,9 @@ def _unit_specs(user: User, today: datetime.date) -> list[_Spec]:
         _Spec("in_hand", _("In hand"), lambda qs: in_hand(qs).exclude(urgent).exclude(returned)),
     ]
     if user.has_role(Role.UNIT_HEAD):
-        specs.append(
+        # The head's 审签 comes first on the head's workbench: reports wait on the head alone.
+        specs.insert(
+            0,
             _Spec(
                 "head_check",
                 _("Completion reports to check"),
@@ -275,6 +397,25 @@ def _unit_specs(user: User, today: datetime.date) -> list[_Spec]:
                     ),
                     status=S.IN_PROGRESS,
                 ),
+            ),
+        )
+    if user.has_role(Role.UNIT_HEAD):
+        # Progress reports the office asked the head to check first (004 §3(4)).
+        specs.append(
+            _Spec(
+                "progress_check",
+                _("Progress reports to check"),
+                lambda qs: qs.filter(
+                    Exists(
+                        Report.objects.filter(
+                            item=OuterRef("pk"),
+                            kind=ReportKind.PROGRESS,
+                            status=ReportStatus.PENDING_HEAD,
+                            assignment__unit_id=_unit_id(user),
+                        )
+                    )
+                ),
+                "oldest",
             )
         )
     delegated = Q(status=S.UNDER_REVIEW) | Q(_extension(status=ExtensionStatus.PENDING), status__in=_RUNNING)
@@ -294,6 +435,7 @@ def _specs(user: User, today: datetime.date) -> list[_Spec]:
     specs: list[_Spec] = []
     if user.unit is None:
         return specs
+    specs += _acting_specs(user)
     if user.has_role(Role.LEADER):
         specs += _leader_specs()
     if user.has_role(Role.OFFICE):
@@ -310,7 +452,7 @@ def _base(user: User, spec: _Spec) -> QuerySet[Item]:
         queryset = queryset.annotate(
             last_completion=_last_completion_status(user), last_progress=_last_progress_text(user)
         )
-    else:
+    elif spec.key not in HANDED_DOWN_KEYS:
         # Office and leader act on their own government's items (those below have their own office).
         queryset = queryset.filter(government_id=user.unit.government_id)
     return spec.query(queryset)
@@ -360,8 +502,26 @@ def todo_for_user(user: User, today: datetime.date) -> list[Section]:
             section.total = len(items)
         section.rows = [make_row(item, spec.key, today) for item in items]
         sections.append(section)
+    # These show only when there is something: most offices rarely handle an item themselves.
+    sections = [section for section in sections if section.rows or section.key not in HANDED_DOWN_KEYS]
     _prefetch([row.item for section in sections for row in section.rows])
+    _count_chases([row for section in sections if section.shows_chases for row in section.rows])
     return sections
+
+
+def _count_chases(rows: list[TodoRow]) -> None:
+    """The number of 催办 sent on each row's item: one grouped query for the page."""
+    if not rows:
+        return
+    counts = dict(
+        Chase.objects.filter(item_id__in={row.item.pk for row in rows})
+        .values("item_id")
+        .annotate(n=Count("id"))
+        .values_list("item_id", "n")
+        .order_by()
+    )
+    for row in rows:
+        row.chases = counts.get(row.item.pk, 0)
 
 
 def todo_row_for_item(user: User, item_id: int, section: str, today: datetime.date) -> TodoRow:

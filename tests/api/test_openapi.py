@@ -96,7 +96,8 @@ def test_operation_ids_are_unique_and_name_the_area(document):
     assert len(ids) == len(set(ids))
     assert all(
         re.fullmatch(
-            r"ducha_api_(units|items|reminders|inspections|documents|evaluation|accountability|clues)_\w+", i
+            r"ducha_api_(units|items|sources|reminders|inspections|documents|evaluation|accountability|clues)_\w+",
+            i,
         )
         for i in ids
     ), ids

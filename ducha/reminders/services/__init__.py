@@ -55,6 +55,7 @@ from ducha.reminders.services.notices import (
     CHASEABLE,
     NOTICE_EVENTS,
     chase_send,
+    items_batch_chase,
     notice_send,
     tracker_set,
 )
@@ -85,6 +86,7 @@ __all__ = [
     "delivery_attempt",
     "delivery_retry",
     "inbox_mark_all_read",
+    "items_batch_chase",
     "mandatory_channels_set",
     "message_mark_read",
     "notice_send",

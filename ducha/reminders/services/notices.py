@@ -27,6 +27,7 @@ from ducha.items.models import (
     Report,
     ReportStatus,
 )
+from ducha.items.services.batch import BatchResult, batch_run
 from ducha.orgs.models import Role, User
 from ducha.reminders import timing
 from ducha.reminders.models import (
@@ -234,3 +235,14 @@ def tracker_set(*, item_id: int, actor: User, user_id: int | None) -> Tracker | 
         new={"tracker": user_id},
     )
     return tracker
+
+
+def items_batch_chase(*, actor: User, item_ids: Iterable[int], text: str) -> BatchResult:
+    """批量催办: chase every running item of the batch (office), as chase_send on each — every assigned unit that
+    has not finished its part gets the message. Each item in its own savepoint; a refusal is listed, not fatal.
+    Audit: item_chased per item and unit."""
+    if not (text or "").strip():
+        raise ValidationFailed(codes.TEXT_REQUIRED, fields={"text": codes.message_for(codes.TEXT_REQUIRED)})
+    return batch_run(
+        actor=actor, item_ids=item_ids, action=lambda pk: chase_send(item_id=pk, actor=actor, text=text)
+    )

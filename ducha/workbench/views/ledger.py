@@ -76,13 +76,17 @@ def ledger(request: HttpRequest) -> HttpResponse:
     )
     query = spec.querystring
     form = ledger_module.filter_form(user, spec, today)
+    may_batch = user.has_role(Role.OFFICE)
     return render(
         request,
         "ledger/ledger.html",
         {
             "spec": spec,
             "page": page,
-            "rows_html": ledger_module.rows_html(page.rows),
+            # The office ticks rows for a batch 交办 or 催办 (the batch bar under the table).
+            "rows_html": ledger_module.rows_html(page.rows, tick_form="ledger-batch" if may_batch else ""),
+            "may_batch": may_batch,
+            "here": request.get_full_path(),
             "notices": notices,
             "form": form,
             "query": query,
