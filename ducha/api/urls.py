@@ -6,12 +6,18 @@ from ducha.api.clues import router as clues_router
 from ducha.api.documents import router as documents_router
 from ducha.api.evaluation import router as evaluation_router
 from ducha.api.inspections import router as inspections_router
+from ducha.api.instructions import router as instructions_router
 from ducha.api.items import router as items_router
+from ducha.api.procedure import router as procedure_router
 from ducha.api.reminders import router as reminders_router
+from ducha.api.sources import router as sources_router
 from ducha.api.units import router as units_router
 
 api.add_router("", units_router)
+api.add_router("", sources_router)  # before items: /items/batch/… is its own route
 api.add_router("", items_router)
+api.add_router("", instructions_router)
+api.add_router("", procedure_router)
 api.add_router("", reminders_router)
 api.add_router("", inspections_router)
 api.add_router("", documents_router)

@@ -154,8 +154,16 @@ class Period:
         return last_workday_on_or_before(self.end)
 
 
+# The progress cycles the sweep asks reports for. Daily (随办随报, 002 art. 7(2)): every working day.
+PROGRESS_CYCLES = ("weekly", "monthly", "quarterly", "daily")
+
+
 def period_of(cycle: str, day: dt.date) -> Period:
-    """The reporting period (weekly: ISO week; monthly; quarterly) containing `day`."""
+    """The reporting period (daily: one working day — a rest day belongs to the working day before it; weekly: ISO
+    week; monthly; quarterly) containing `day`."""
+    if cycle == "daily":
+        workday = last_workday_on_or_before(day)
+        return Period(workday.isoformat(), workday, workday)
     if cycle == "weekly":
         start = day - dt.timedelta(days=day.weekday())
         year, week, _weekday = day.isocalendar()
@@ -170,6 +178,14 @@ def period_of(cycle: str, day: dt.date) -> Period:
         following = (start + dt.timedelta(days=95)).replace(day=1)
         return Period(f"{day.year}-Q{quarter + 1}", start, following - dt.timedelta(days=1))
     raise ValueError(f"unknown progress cycle {cycle!r}")
+
+
+def progress_trigger(cycle: str, period: Period, offset_workdays: int) -> dt.date:
+    """The day a progress step of `offset_workdays` fires for `period`. A daily report cannot be asked for before
+    its day: the steps before the end of a period fire on the day itself."""
+    if cycle == "daily":
+        offset_workdays = max(offset_workdays, 0)
+    return shift(period.last_workday, offset_workdays)
 
 
 def periods_around(cycle: str, day: dt.date) -> list[Period]:

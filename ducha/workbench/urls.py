@@ -3,8 +3,8 @@ URLs; the inspection pages keep their `inspections:` namespace under /inspection
 
 from django.urls import include, path
 
-from ducha.workbench.views import calendar as calendar_views
 from ducha.workbench.views import (
+    batch,
     clues_analytics,
     dashboard,
     document_batches,
@@ -14,11 +14,18 @@ from ducha.workbench.views import (
     items,
     ledger,
     public,
+    sources,
 )
+from ducha.workbench.views import calendar as calendar_views
+from ducha.workbench.views.items import instructions as item_instructions
 
 urlpatterns = [
     *items.urlpatterns,
+    path("", include("ducha.workbench.views.items.procedure")),  # the procedure's steps, spot re-checks
+    *item_instructions.urlpatterns,  # 领导批示 on an item or a report
     *ledger.urlpatterns,
+    *sources.urlpatterns,  # source records (会议和文件) and their ledger
+    *batch.urlpatterns,  # batch actions from the lists
     *dashboard.urlpatterns,
     *calendar_views.urlpatterns,
     *inbox.urlpatterns,

@@ -80,6 +80,7 @@ from ducha.api.schemas.inspections import (
     VerifyIn,
     Year,
 )
+from ducha.api.schemas.instructions import InstructionIn, InstructionOut, LeaderIn
 from ducha.api.schemas.items import (
     AssignIn,
     AssignmentOut,
@@ -116,6 +117,17 @@ from ducha.api.schemas.reminders import (
     ReminderOut,
     TrackerIn,
 )
+from ducha.api.schemas.sources import (
+    BatchIn,
+    BatchOut,
+    BatchRefusalOut,
+    SourceProgressOut,
+    SourceRecordIn,
+    SourceRecordOut,
+    SourceRecordPage,
+    SourceRecordPatchIn,
+    SourceStatusCountOut,
+)
 
 __all__ = [
     "MAX_ID",
@@ -125,6 +137,9 @@ __all__ = [
     "AssignIn",
     "AssignmentOut",
     "AttachmentOut",
+    "BatchIn",
+    "BatchOut",
+    "BatchRefusalOut",
     "BurdenIn",
     "BurdenOut",
     "BurdenRowOut",
@@ -169,6 +184,8 @@ __all__ = [
     "InspectionPage",
     "InspectionReportOut",
     "InspectionUpdateIn",
+    "InstructionIn",
+    "InstructionOut",
     "ItemCreateIn",
     "ItemOut",
     "ItemPage",
@@ -179,6 +196,7 @@ __all__ = [
     "ItemReviewOut",
     "ItemUpdateIn",
     "Kind",
+    "LeaderIn",
     "MandatoryIn",
     "MeOut",
     "MessageOut",
@@ -207,6 +225,12 @@ __all__ = [
     "ReviewRequestOut",
     "ReviewersIn",
     "RulingIn",
+    "SourceProgressOut",
+    "SourceRecordIn",
+    "SourceRecordOut",
+    "SourceRecordPage",
+    "SourceRecordPatchIn",
+    "SourceStatusCountOut",
     "TargetIn",
     "TargetOut",
     "TeamMemberIn",

@@ -17,6 +17,16 @@ from ducha.items.services.base import (
     MilestoneInput,
     deadline_default_workdays,
 )
+from ducha.items.services.batch import (
+    BATCH_MAX,
+    BatchRefusal,
+    BatchResult,
+    batch_run,
+    items_batch_approve,
+    items_batch_assign,
+    items_batch_sign,
+    items_batch_submit,
+)
 from ducha.items.services.deadlines import (
     calendar_arrangement_enter,
     deadline_recompute_candidates,
@@ -24,6 +34,19 @@ from ducha.items.services.deadlines import (
 )
 from ducha.items.services.dispute import item_dispute_coordinate, item_dispute_escalate, item_dispute_rule
 from ducha.items.services.extension import item_extension_decide, item_extension_request
+from ducha.items.services.instructions import item_instruction_write, item_leader_set
+from ducha.items.services.procedure import (
+    RecheckDraw,
+    item_consolidated_decide,
+    item_consolidated_submit,
+    item_milestone_done,
+    item_plan_save,
+    item_procedure_set,
+    item_progress_check,
+    item_site_check_record,
+    recheck_record,
+    rechecks_draw,
+)
 from ducha.items.services.registration import (
     item_approve,
     item_create,
@@ -34,13 +57,19 @@ from ducha.items.services.registration import (
 )
 from ducha.items.services.reports import item_progress, item_report, item_report_approve, item_report_return
 from ducha.items.services.review import item_archive, item_close, item_review
+from ducha.items.services.sources import source_record_create, source_record_update
 from ducha.items.services.withdrawal import item_cancel, item_cancel_approve, item_cancel_refuse
 
 __all__ = [
+    "BATCH_MAX",
     "LIFECYCLE",
     "MAX_DEADLINE_WORKDAYS",
+    "BatchRefusal",
+    "BatchResult",
     "CoUnit",
     "MilestoneInput",
+    "RecheckDraw",
+    "batch_run",
     "calendar_arrangement_enter",
     "deadline_default_workdays",
     "deadline_recompute_candidates",
@@ -52,6 +81,8 @@ __all__ = [
     "item_cancel_approve",
     "item_cancel_refuse",
     "item_close",
+    "item_consolidated_decide",
+    "item_consolidated_submit",
     "item_create",
     "item_deadlines_recompute",
     "item_delegate",
@@ -60,7 +91,13 @@ __all__ = [
     "item_dispute_rule",
     "item_extension_decide",
     "item_extension_request",
+    "item_instruction_write",
+    "item_leader_set",
+    "item_milestone_done",
+    "item_plan_save",
+    "item_procedure_set",
     "item_progress",
+    "item_progress_check",
     "item_reject",
     "item_report",
     "item_report_approve",
@@ -68,8 +105,17 @@ __all__ = [
     "item_review",
     "item_revise",
     "item_sign",
+    "item_site_check_record",
     "item_submit",
     "item_update",
     "item_view_record",
+    "items_batch_approve",
+    "items_batch_assign",
+    "items_batch_sign",
+    "items_batch_submit",
+    "recheck_record",
+    "rechecks_draw",
     "secret_reads_record",
+    "source_record_create",
+    "source_record_update",
 ]

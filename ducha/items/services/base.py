@@ -167,7 +167,7 @@ def write_milestones(item: Item, milestones: Sequence[MilestoneInput]) -> None:
             raise ValidationFailed(
                 codes.MILESTONE_INVALID, fields={"milestones": codes.message_for(codes.MILESTONE_INVALID)}
             )
-    Milestone.objects.filter(item=item).delete()
+    Milestone.objects.filter(item=item, unit__isnull=True).delete()  # the units' own plans stay
     Milestone.objects.bulk_create(
         [Milestone(item=item, title=m.title.strip(), due_date=m.due_date) for m in milestones]
     )

@@ -11,7 +11,7 @@ from ducha.common.lifecycle import Change
 from ducha.items import lifecycle
 from ducha.items.models import Assignment, AssignmentStatus, Item, Report, ReportKind, ReportStatus
 from ducha.items.services.base import LIFECYCLE
-from ducha.orgs.models import User
+from ducha.orgs.models import Role, User
 
 
 def item_progress(*, item_id: int, actor: User, text: str, is_final: bool = False) -> Report:
@@ -23,6 +23,9 @@ def item_progress(*, item_id: int, actor: User, text: str, is_final: bool = Fals
         assignment = lifecycle.assignment_for(item, actor)
         assert assignment is not None
         now = timezone.now()
+        # Where the office asks for it (004 §3(4)), the unit head checks a progress report before it counts
+        # (procedure.item_progress_check); the head's own report goes through.
+        held = item.progress_check_by_head and not actor.has_role(Role.UNIT_HEAD)
         report = Report.objects.create(
             item=item,
             assignment=assignment,
@@ -30,7 +33,19 @@ def item_progress(*, item_id: int, actor: User, text: str, is_final: bool = Fals
             text=body,
             author=actor,
             is_final=is_final and not assignment.is_lead,
+            status=ReportStatus.PENDING_HEAD if held else ReportStatus.RECORDED,
         )
+        if held:
+            return Change(
+                new={
+                    "report": report.pk,
+                    "unit": assignment.unit_id,
+                    "is_final": report.is_final,
+                    "held": True,
+                },
+                # The text reaches the timeline, which everyone on the item reads, only once the head lets it through.
+                result=report,
+            )
         if report.is_final:
             assignment.status = AssignmentStatus.REPORTED
             assignment.reported_at = now

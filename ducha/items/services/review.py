@@ -4,18 +4,23 @@ leader closes the item; the office archives it."""
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ducha.common import error_codes as codes
-from ducha.common.errors import ValidationFailed
+from ducha.common.errors import DomainError, InvalidState, ValidationFailed
 from ducha.common.inputs import choice, require_text
 from ducha.common.lifecycle import Change
 from ducha.items.models import (
     Assignment,
+    AssignmentRole,
     AssignmentStatus,
+    ConsolidatedStatus,
     Item,
+    Report,
     ReportKind,
     ReportStatus,
     Review,
+    SiteCheckConclusion,
 )
 from ducha.items.services.base import LIFECYCLE
 from ducha.orgs.models import User
@@ -49,6 +54,12 @@ def item_review(
         report = item.reports.filter(kind=ReportKind.COMPLETION, status=ReportStatus.SUBMITTED).latest(
             "created_at"
         )
+        unsigned: list[int] = []
+        if chosen == Review.Decision.ACCEPT:
+            if error := acceptance_refusal(item, report):
+                raise error
+            # Not a refusal: the office was warned on the review form; the audit event keeps who never signed.
+            unsigned = [assignment.unit_id for assignment in unsigned_co_units(item)]
         review = Review.objects.create(
             item=item,
             report=report,
@@ -75,12 +86,49 @@ def item_review(
         return Change(
             outcome=outcome,
             fields=["closing_opinion", "completed_at"],
-            new={"review": review.pk, "checks": checks},
+            new={"review": review.pk, "checks": checks}
+            | ({"unsigned_co_units": unsigned} if chosen == Review.Decision.ACCEPT else {}),
             comment=text,
             result=review,
         )
 
     return LIFECYCLE.run("review", subject_id=item_id, actor=actor, apply=apply)
+
+
+def unsigned_co_units(item: Item) -> list[Assignment]:
+    """The co-units that never signed for the item (the review form warns of them before acceptance)."""
+    return [
+        assignment
+        for assignment in item.assignments.all()
+        if assignment.role == AssignmentRole.CO and assignment.signed_at is None
+    ]
+
+
+def acceptance_refusal(item: Item, report: Report) -> DomainError | None:
+    """Steps of the procedure the office asked for that must be done before `report` is accepted: the on-site
+    verification (002 art. 5(5)) and, for a complex item, the consolidated report the leader approved after the
+    report came in (002 art. 5(6))."""
+    if item.site_check_required:
+        latest = item.site_checks.order_by("-checked_on", "-id").first()
+        if latest is None:
+            return InvalidState(codes.SITE_CHECK_REQUIRED)
+        if latest.conclusion == SiteCheckConclusion.PROBLEMS:
+            return InvalidState(
+                codes.SITE_CHECK_REQUIRED,
+                _(
+                    "The on-site verification found problems: return the report to be redone, or record a new "
+                    "verification that confirms the work."
+                ),
+            )
+    if item.is_complex:
+        consolidated = item.consolidated_reports.order_by("-created_at", "-id").first()
+        if (
+            consolidated is None
+            or consolidated.status != ConsolidatedStatus.APPROVED
+            or consolidated.created_at < report.created_at
+        ):
+            return InvalidState(codes.CONSOLIDATED_REQUIRED)
+    return None
 
 
 def item_close(*, item_id: int, actor: User, comment: str = "") -> Item:

@@ -24,7 +24,6 @@ from ducha.items.models import (
     AssignmentStatus,
     ExtensionRequest,
     ExtensionStatus,
-    ProgressCycle,
     Report,
     ReportKind,
     ReportStatus,
@@ -149,9 +148,9 @@ def _bases_deadline(rule: ReminderRule, ctx: _Context) -> Iterator[_Base]:
 
 
 def _bases_progress(rule: ReminderRule, ctx: _Context) -> Iterator[_Base]:
-    for cycle in (ProgressCycle.WEEKLY, ProgressCycle.MONTHLY, ProgressCycle.QUARTERLY):
+    for cycle in timing.PROGRESS_CYCLES:
         for period in timing.periods_around(cycle, ctx.today):
-            trigger = timing.shift(period.last_workday, rule.offset_workdays)
+            trigger = timing.progress_trigger(cycle, period, rule.offset_workdays)
             if not ctx.first <= trigger <= ctx.last:
                 continue
             filed = Report.objects.filter(

@@ -8,9 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+
 from ducha.common.errors import DomainError
 from ducha.items import lifecycle, services
-from ducha.items.models import Item, Report, ReportKind
+from ducha.items.models import Item, Report, ReportKind, ReportStatus
+from ducha.items.services.review import unsigned_co_units
 from ducha.orgs.models import User
 from ducha.workbench.forms.items import (
     ActionForm,
@@ -149,11 +154,71 @@ ACTIONS: dict[str, ActionSpec] = {
 }
 
 
+# --- actions with outcomes: one submit button per outcome, and a message per outcome ------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One way an action can end: its submit button says what will happen, its message what was done."""
+
+    value: str  # the value of the form's outcome field
+    button: Promise
+    done: Promise
+    is_danger: bool = False
+
+
+# The form field that carries the outcome; with buttons it is sent by the button pressed, so it needs no radio
+# and no script (a form without JavaScript still works).
+OUTCOME_FIELD = "decision"
+OUTCOMES: dict[str, tuple[Outcome, ...]] = {
+    "review": (
+        Outcome(
+            "accept",
+            pgettext_lazy("review button", "Accept"),
+            pgettext_lazy("review done", "Accepted."),
+        ),
+        Outcome(
+            "return",
+            pgettext_lazy("review button", "Return to be redone"),
+            pgettext_lazy("review done", "Returned to be redone."),
+            is_danger=True,
+        ),
+    ),
+    "extension_decide": (
+        Outcome(
+            ExtensionDecideForm.GRANT,
+            pgettext_lazy("extension button", "Grant the extension"),
+            pgettext_lazy("extension done", "The extension is granted."),
+        ),
+        Outcome(
+            ExtensionDecideForm.REFUSE,
+            pgettext_lazy("extension button", "Refuse the extension"),
+            pgettext_lazy("extension done", "The extension is refused."),
+            is_danger=True,
+        ),
+    ),
+}
+
+
+def done_message(action: str, label: object, data: dict[str, Any]) -> str:
+    """The flash message after an action succeeded: what was done, per outcome where the action has several."""
+    chosen = data.get(OUTCOME_FIELD)
+    for outcome in OUTCOMES.get(action, ()):
+        if outcome.value == chosen:
+            return str(outcome.done)
+    return _("Done: %(action)s.") % {"action": label}
+
+
+# A progress report the unit head has not let through (004 §3(4)): its own unit sees it, nobody else.
+UNCHECKED_PROGRESS = frozenset({ReportStatus.PENDING_HEAD, ReportStatus.RETURNED_BY_HEAD})
+
+
 def last_progress_by_unit(reports: list[Report]) -> dict[int, Report]:
-    """Each unit's latest progress report (reports come oldest first)."""
+    """Each unit's latest progress report that counts (reports come oldest first): one still waiting for, or
+    returned by, the unit head's check does not."""
     latest: dict[int, Report] = {}
     for report in reports:
-        if report.kind == ReportKind.PROGRESS:
+        if report.kind == ReportKind.PROGRESS and report.status not in UNCHECKED_PROGRESS:
             latest[report.assignment.unit_id] = report
     return latest
 
@@ -175,11 +240,34 @@ def action_form(
             own = last_progress_by_unit(reports or []).get(assignment.unit_id)
             kwargs["initial"] = {"text": own.text if own else ""}
     if action == "delegate":
-        assert user.unit is not None
-        kwargs["targets"] = delegate_targets(user.unit, item.government)
+        # The unit the user acts for passes the item on (the government, when its office acts for it).
+        acting = lifecycle.acting_unit(item, user)
+        kwargs["targets"] = delegate_targets(acting, item.government) if acting is not None else []
     if action == "extension_decide" and data is None:
         kwargs["initial"] = {"decision": ExtensionDecideForm.GRANT}
-    return spec.form_class(data, **kwargs)
+    form = spec.form_class(data, **kwargs)
+    if action == "review":
+        review_warning(form, item)
+    # The outcome buttons replace the outcome field in the panel (items/partials/action_panel.html).
+    form.outcomes = OUTCOMES.get(action, ())  # type: ignore[attr-defined]
+    form.outcome_name = form.add_prefix(OUTCOME_FIELD)  # type: ignore[attr-defined]
+    shown = [name for name in form.fields if not (form.outcomes and name == OUTCOME_FIELD)]  # type: ignore[attr-defined]
+    form.has_required = any(  # type: ignore[attr-defined]
+        form.fields[name].required and not form.fields[name].widget.is_hidden for name in shown
+    )
+    return form
+
+
+def review_warning(form: ActionForm, item: Item) -> None:
+    """Before the office accepts: the co-units that never signed for the item. Acceptance is not refused (the
+    review's audit event records them), but the reviewer is told, beside the opinion they write."""
+    unsigned = unsigned_co_units(item)
+    form.unsigned_co_units = unsigned  # type: ignore[attr-defined]
+    if unsigned and "opinion" in form.fields:
+        names = "、".join(assignment.unit.name for assignment in unsigned)
+        form.fields["opinion"].help_text = _(
+            "Warning: these co-units never signed for the item: %(units)s. Accepting records this."
+        ) % {"units": names}
 
 
 def field_errors(form: Any, error: DomainError) -> None:

@@ -40,7 +40,14 @@ from ducha.orgs.models import User
 from ducha.reminders.selectors import item_reminder_log, item_timeline
 from ducha.workbench.forms.fields import cleaned
 from ducha.workbench.forms.items import ActionContextForm, ActionForm, AttachmentForm
-from ducha.workbench.views.items.actions import ACTIONS, action_form, field_errors, last_progress_by_unit
+from ducha.workbench.views.items.actions import (
+    ACTIONS,
+    UNCHECKED_PROGRESS,
+    action_form,
+    done_message,
+    field_errors,
+    last_progress_by_unit,
+)
 from ducha.workbench.views.items.base import HTMX_TODO, is_htmx, item_or_404, user_of
 from ducha.workbench.views.items.instructions import instructions_context
 from ducha.workbench.views.items.procedure import procedure_context
@@ -92,7 +99,16 @@ def render_item_page(
 ) -> HttpResponse:
     user = user_of(request)
     today = timezone.localdate()
-    reports = list(selectors.item_reports(item))
+    own = lifecycle.assignment_for(item, user)
+    reports = [
+        report
+        for report in selectors.item_reports(item)
+        if not (
+            report.kind == ReportKind.PROGRESS
+            and report.status in UNCHECKED_PROGRESS
+            and (own is None or own.unit_id != report.assignment.unit_id)
+        )
+    ]
     page = ItemPage(
         panels=[],
         reports=reports,
@@ -117,7 +133,6 @@ def render_item_page(
                 spec.folded,
             )
         page.panels.append(panel)
-    own = lifecycle.assignment_for(item, user)
     page.others_progress = [
         report
         for unit_id, report in last_progress_by_unit(reports).items()
@@ -203,6 +218,7 @@ def item_facts(item: Item) -> list[tuple[Any, Any]]:
         (_label("source_date"), _date(item.source_date)),
         (_label("approval_basis"), item.get_approval_basis_display()),
         (_label("approver"), item.approver.display_name if item.approver else ""),
+        (_label("leader_in_charge"), item.leader_in_charge.display_name if item.leader_in_charge else ""),
         (_label("approved_at"), _moment(item.approved_at)),
         (_label("urgency"), item.get_urgency_display()),
         (_label("confidentiality"), item.get_confidentiality_display()),
@@ -273,7 +289,7 @@ def item_act(request: HttpRequest, item_id: int, action: str) -> HttpResponse:
         label = lifecycle.TRANSITIONS[action].label
         if is_htmx(request) and from_todo:
             return render_todo_row(request, item_id, done=action)
-        messages.success(request, _("Done: %(action)s.") % {"action": label})
+        messages.success(request, done_message(action, label, form.cleaned_data))
         return redirect(_safe_next(taken_from, reverse("item-detail", args=[item_id]) + "#item-status"))
     if is_htmx(request) and from_todo:
         typed = form["text"].value() if "text" in form.fields else None
