@@ -29,6 +29,7 @@ The statuses live in ducha.inspections.statuses (the models store them) and are 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
@@ -174,22 +175,62 @@ def pending_amendment(inspection: Inspection) -> Any:
     return inspection.amendments.filter(status=AmendmentStatus.PENDING).first()
 
 
+@dataclass(frozen=True)
+class MissingPart:
+    """A part of the inspection that must be filled in before it can be submitted for approval."""
+
+    part: str  # a stable name: "content", "scope", "method", "schedule", "targets", "team_leader", …
+    label: Any  # what the user calls it (lazy)
+    code: str  # the refusal the submit guard gives while it is missing
+
+    def __str__(self) -> str:
+        return str(self.label)
+
+
+PLAN_FIELDS = ("content", "scope", "method", "schedule")
+
+
+def _field_label(name: str) -> Any:
+    return getattr(Inspection._meta.get_field(name), "verbose_name", name)
+
+
+def submit_missing(inspection: Inspection) -> list[MissingPart]:
+    """Everything that keeps `inspection` from being submitted, in the order the submit guard checks it: the
+    方案's parts, the team leader, the plan entry (or the reason for an inspection outside the plan) and a
+    department's designation. The guard refuses with the first one's code, so the list shown to the user and the
+    refusal cannot disagree. Uses prefetched `targets` and `team` when there are."""
+    missing = [
+        MissingPart(name, _field_label(name), codes.INSPECTION_PLAN_INCOMPLETE)
+        for name in PLAN_FIELDS
+        if not getattr(inspection, name).strip()
+    ]
+    if not inspection.targets.all():
+        missing.append(MissingPart("targets", _("targets"), codes.INSPECTION_PLAN_INCOMPLETE))
+    if not any(member.role == TeamRole.LEADER for member in inspection.team.all()):
+        missing.append(MissingPart("team_leader", _("team leader"), codes.INSPECTION_TEAM_LEADER_REQUIRED))
+    if inspection.in_plan and inspection.plan_entry_id is None and inspection.follows_up_id is None:
+        missing.append(MissingPart("plan_entry", _("Plan entry"), codes.INSPECTION_PLAN_ENTRY_REQUIRED))
+    if not inspection.in_plan and not inspection.out_of_plan_reason.strip():
+        missing.append(
+            MissingPart(
+                "out_of_plan_reason",
+                _field_label("out_of_plan_reason"),
+                codes.OUT_OF_PLAN_REASON_REQUIRED,
+            )
+        )
+    if designation_needed(inspection) and matching_designation(inspection) is None:
+        missing.append(MissingPart("designation", _("designation"), codes.DESIGNATION_REQUIRED))
+    return missing
+
+
 def plan_is_complete(inspection: Inspection) -> bool:
-    fields = (inspection.content, inspection.scope, inspection.method, inspection.schedule)
-    return all(value.strip() for value in fields) and inspection.targets.exists()
+    return not any(m.code == codes.INSPECTION_PLAN_INCOMPLETE for m in submit_missing(inspection))
 
 
 def _submit_guard(inspection: Inspection, user: User) -> str | None:
-    if not plan_is_complete(inspection):
-        return codes.INSPECTION_PLAN_INCOMPLETE
-    if not any(member.role == TeamRole.LEADER for member in inspection.team.all()):
-        return codes.INSPECTION_TEAM_LEADER_REQUIRED
-    if inspection.in_plan and inspection.plan_entry_id is None and inspection.follows_up_id is None:
-        return codes.INSPECTION_PLAN_ENTRY_REQUIRED
-    if not inspection.in_plan and not inspection.out_of_plan_reason.strip():
-        return codes.OUT_OF_PLAN_REASON_REQUIRED
-    if designation_needed(inspection) and matching_designation(inspection) is None:
-        return codes.DESIGNATION_REQUIRED
+    missing = submit_missing(inspection)
+    if missing:
+        return missing[0].code
     if overlap.is_blocked(inspection):
         return codes.INSPECTION_OVERLAP
     return None

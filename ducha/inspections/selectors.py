@@ -39,6 +39,7 @@ from ducha.inspections.lifecycle import (
     RectificationStatus,
     ResultProposalStatus,
     ReviewStatus,
+    submit_missing,
     team_membership,
 )
 from ducha.inspections.models import (
@@ -431,8 +432,13 @@ def todos_for_user(user: User) -> Todos:
         )
     if user.has_role(Role.OFFICE):
         todos.to_submit = list(
-            own_government.filter(status=InspectionStatus.PROPOSED).select_related("lead_unit")
+            own_government.filter(status=InspectionStatus.PROPOSED)
+            .select_related("lead_unit")
+            .prefetch_related("targets", "team")
         )
+        for inspection in todos.to_submit:
+            # What is still missing, from the submit guard's own checks (lifecycle.submit_missing).
+            inspection.missing_parts = submit_missing(inspection)  # type: ignore[attr-defined]
         todos.to_start = list(
             own_government.filter(status=InspectionStatus.APPROVED).select_related("lead_unit")
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils.translation import pgettext
 from playwright.sync_api import Page, expect
 
 from ducha.items.lifecycle import ItemStatus
@@ -125,9 +126,14 @@ def test_an_item_from_proposal_to_archive_through_the_ui(page_for, screenshot, w
     for check in ("task_completed", "problem_solved", "conclusion_appropriate", "lawful_compliant"):
         office.check(f"#id_review-{check}")
     office.fill("#id_review-opinion", "经核查，任务已完成，同意办结。")
-    office.check("#id_review-decision_0")
+    accept = office.locator('[data-submit="review"][data-outcome="accept"]')
+    expect(accept).to_have_text(str(pgettext("review button", "Accept")))
+    expect(office.locator('[data-submit="review"][data-outcome="return"]')).to_have_text(
+        str(pgettext("review button", "Return to be redone"))
+    )
     screenshot(office, "5-office-review")
-    submit_action(office, "review")
+    accept.click()
+    office.wait_for_load_state()
     status(office, ItemStatus.ACCEPTED)
 
     # 办结: the leader closes it; 归档: the office archives it

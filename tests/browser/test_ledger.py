@@ -127,7 +127,7 @@ def test_export_downloads_the_filtered_ledger(page_for, world):
     assert [cell.value for cell in sheet[2]] == [str(header) for _key, header, _w in excel.EXPORT_COLUMNS]
     rows = list(sheet.iter_rows(min_row=3, values_only=True))
     assert [(row[0], row[2]) for row in rows] == [(1, red.title), (2, green.title)]
-    assert sheet.cell(row=3, column=11).fill.fgColor.rgb == "FFC62828"
+    assert sheet.cell(row=3, column=12).fill.fgColor.rgb == "FFC62828"
 
 
 def test_import_reports_row_errors_before_anything_is_imported(page_for, screenshot, world, tmp_path):

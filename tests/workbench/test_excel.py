@@ -93,10 +93,10 @@ def test_export_layout(browser, world, lit, today):
     sheet = open_export(response).worksheets[0]
     title = sheet["A1"].value
     assert title.startswith(gettext("Supervision item ledger (exported %(time)s)").split("%(time)s")[0])
-    assert "A1:K1" in {str(r) for r in sheet.merged_cells.ranges}
+    assert "A1:L1" in {str(r) for r in sheet.merged_cells.ranges}
     assert [cell.value for cell in sheet[2]] == [str(header) for _key, header, _w in excel.EXPORT_COLUMNS]
     assert sheet.freeze_panes == "A3"
-    assert sheet.column_dimensions["C"].width > 30 and sheet.column_dimensions["I"].width > 40
+    assert sheet.column_dimensions["C"].width > 30 and sheet.column_dimensions["J"].width > 40
     assert sheet["C3"].alignment.wrap_text
 
 
@@ -121,24 +121,24 @@ def test_export_rows_match_the_filtered_ledger_in_order(browser, world, lit, tod
     red = rows[0]
     item = lit["red"]
     assert red[1] == item.number and red[2] == item.title
-    assert red[3] == f"{SourceType(item.source_type).label}\n县政府第3次常务会议"
-    assert red[4] == world.departments["fgw"].name and red[5] == world.departments["jyj"].name
+    assert red[3] == str(SourceType(item.source_type).label) and red[4] == "县政府第3次常务会议"
+    assert red[5] == world.departments["fgw"].name and red[6] == world.departments["jyj"].name
     # trap 9: openpyxl gives dates back as datetime
-    assert red[6].date() == timezone.localdate(item.assigned_at)
-    assert red[7].date() == item.due_date
-    assert red[8] == "已完成前期摸底排查。"
-    assert red[9] == str(ItemStatus(item.status).label)
+    assert red[7].date() == timezone.localdate(item.assigned_at)
+    assert red[8].date() == item.due_date
+    assert red[9] == "已完成前期摸底排查。"
+    assert red[10] == str(ItemStatus(item.status).label)
     yellow = rows[1]
-    assert yellow[5] == "、".join(world.departments[c].name for c in ("jyj", "zjj"))
+    assert yellow[6] == "、".join(world.departments[c].name for c in ("jyj", "zjj"))
     draft = rows[-1]
-    assert draft[1] is None and draft[6] is None and draft[7] is None and draft[10] is None
+    assert draft[1] is None and draft[7] is None and draft[8] is None and draft[11] is None
 
 
 def test_export_light_fills(browser, lit):
     sheet = open_export(browser("office").get("/ledger/export.xlsx", {"sort": "due"})).worksheets[0]
     fills = {}
     for row in sheet.iter_rows(min_row=3):
-        light_cell = row[10]
+        light_cell = row[11]
         fills[row[2].value] = (light_cell.value, light_cell.fill.fgColor.rgb if light_cell.value else None)
     from ducha.items.models import Light
 
@@ -751,3 +751,64 @@ def test_an_expired_preview_asks_for_the_file_again(browser, world):
     assert response.status_code == 404 and 'data-code="preview_expired"' in response.content.decode()
     response = browser("office").get("/ledger/import/?token=../../etc/passwd")
     assert response.status_code == 404
+
+
+# --- export → import round trip -------------------------------------------------------------------------------
+
+
+def test_the_export_shares_the_import_templates_column_names(world):
+    export_headers = {str(header) for _key, header, _width in excel.EXPORT_COLUMNS}
+    shared = {"title", "source_type", "source_reference", "lead_unit", "co_units", "due_date"}
+    assert {str(excel.COLUMNS_BY_KEY[key].header) for key in shared} <= export_headers
+    assert str(excel.COLUMNS_BY_KEY["due_date"].header) == "办结时限"
+
+
+def test_an_exported_ledger_imports_again_as_new_drafts(browser, world, today):
+    # given three running items with future deadlines, one with co-units
+    due = today + datetime.timedelta(days=30)
+    originals = [
+        item_in(world, ItemStatus.ASSIGNED, title="往返事项一", co_units=("jyj", "zjj")),
+        item_in(world, ItemStatus.IN_PROGRESS, title="往返事项二", co_units=()),
+        item_in(world, ItemStatus.ASSIGNED, title="往返事项三", source_reference="县政府第7次常务会议"),
+    ]
+    for offset, item in enumerate(originals):
+        Item.objects.filter(pk=item.pk).update(
+            due_date=due + datetime.timedelta(days=offset), warn_date=due - datetime.timedelta(days=3)
+        )
+    client = browser("office")
+    export = b"".join(client.get("/ledger/export.xlsx", {"q": "往返事项"}).streaming_content)
+    before = set(Item.objects.values_list("pk", flat=True))
+
+    # when the exported file is uploaded to the import as it is
+    preview = preview_of(client, export)
+    assert preview.context["valid_count"] == 3 and preview.context["invalid_count"] == 0
+    response = confirm(client, preview)
+
+    # then three new drafts carry the same titles, source types, units and deadlines
+    assert response.status_code == 302
+    created = Item.objects.exclude(pk__in=before).order_by("title")
+    assert created.count() == 3
+    originals_by_title = {item.title: Item.objects.get(pk=item.pk) for item in originals}
+    for copy in created:
+        original = originals_by_title[copy.title]
+        assert copy.status == ItemStatus.DRAFT and copy.pk != original.pk
+        assert copy.source_type == original.source_type
+        assert copy.source_reference == original.source_reference
+        assert copy.due_date == original.due_date and copy.deadline_workdays is None
+
+        def units(item):
+            return sorted((a.unit_id, a.role) for a in item.assignments.all())
+
+        assert units(copy) == units(original)
+
+
+def test_an_old_template_with_the_completion_date_header_still_sets_the_deadline(world, today):
+    due = today + datetime.timedelta(days=40)
+    header = [
+        "办结日期" if column.key == "due_date" else excel.column_header(column)
+        for column in excel.IMPORT_COLUMNS
+    ]
+    content = workbook_bytes([good_row(world, deadline_workdays=None, due_date=due)], header=header)
+    result = excel.import_parse(io.BytesIO(content), government=world.county, today=today)
+    assert [row.errors for row in result.rows] == [[]]
+    assert result.rows[0].data["due_date"] == due

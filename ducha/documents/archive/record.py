@@ -292,7 +292,7 @@ def item_record(item: Item, sources: list[Source]) -> list[Block]:
         f"立项依据：{label_of(ApprovalBasis, item.approval_basis)}；批准人：{person_name(item.approver) or '—'}，"
         f"{when(item.approved_at)}",
         f"紧急程度：{label_of(Urgency, item.urgency)}；密级：{label_of(Confidentiality, item.confidentiality)}",
-        f"交办时间：{when(item.assigned_at)}；办理期限：{day(item.due_date)}",
+        f"交办时间：{when(item.assigned_at)}；办结时限：{day(item.due_date)}",
         f"报告办结：{when(item.completed_at)}；办结：{when(item.closed_at)}；归档：{when(item.archived_at)}",
         f"上级事项：{item.parent.number}《{item.parent.title}》" if item.parent else "",
         f"事项内容：{item.content}" if item.content else "",

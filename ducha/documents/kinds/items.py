@@ -105,7 +105,7 @@ def _supervision_notice(item: Item, profile: DocumentProfile, values: Inputs, to
         share = f"（分工：{co.share_note or ''}{'，' if co.share_note and co.share else ''}"
         share += f"承担{co.share}%）" if co.share else ("）" if co.share_note else "")
         body.append(Block(f"协办单位：{co.unit.name}{share if co.share or co.share_note else ''}。"))
-    body.append(Block("四、办理时限", 1))
+    body.append(Block("四、办结时限", 1))
     deadline = f"请于{chinese_date(item.due_date)}前办结，并报送办结报告。"
     cycle = CYCLES.get(ProgressCycle(item.progress_cycle)) if item.progress_cycle else None
     if cycle:
@@ -222,11 +222,11 @@ def chase_level(item: Item, today: datetime.date) -> str:
 
 
 CHASE_LEVELS: dict[str, tuple[RGBColor, str, str]] = {
-    "blue": (BLUE, "蓝色", "该事项办理时限临近，请抓紧办理，确保按期办结。"),
+    "blue": (BLUE, "蓝色", "该事项办结时限临近，请抓紧办理，确保按期办结。"),
     "yellow": (
         YELLOW,
         "黄色",
-        "该事项已超过办理时限，请立即办理，并于两个工作日内书面说明逾期原因和办结时间。",
+        "该事项已超过办结时限，请立即办理，并于两个工作日内书面说明逾期原因和办结时间。",
     ),
     "red": (
         RED,
@@ -244,9 +244,9 @@ def _chase_notice(item: Item, profile: DocumentProfile, values: Inputs, today: d
     units = [a for a in _assignments(item) if a.status != "reported"]
     overdue = workdays_between(item.due_date, today) if today > item.due_date else 0
     state = (
-        f"办理时限为{chinese_date(item.due_date)}，已逾期{overdue}个工作日。"
+        f"办结时限为{chinese_date(item.due_date)}，已逾期{overdue}个工作日。"
         if overdue
-        else f"办理时限为{chinese_date(item.due_date)}。"
+        else f"办结时限为{chinese_date(item.due_date)}。"
     )
     body = [
         Block(f"{_item_line(item)}{state}"),
@@ -292,7 +292,7 @@ def _reminder_letter(item: Item, profile: DocumentProfile, values: Inputs, today
     units = _assignments(item)
     body = [
         Block(
-            f"{_item_line(item)}是{profile.government.name}确定的重点督办事项，办理时限为{chinese_date(item.due_date)}。"
+            f"{_item_line(item)}是{profile.government.name}确定的重点督办事项，办结时限为{chinese_date(item.due_date)}。"
             "为确保按期保质完成，现就有关事项提示如下："
         )
     ]

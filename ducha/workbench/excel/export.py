@@ -15,28 +15,32 @@ from django.utils.translation import pgettext_lazy
 
 from ducha.items.models import Light
 from ducha.orgs.models import User
+from ducha.workbench.excel.importing import COLUMNS_BY_KEY
 from ducha.workbench.excel.sheets import sheet_name
-from ducha.workbench.ledger import LedgerFilter, LedgerRow, ledger_rows
+from ducha.workbench.ledger import LedgerFilter, ledger_rows
 
 # Rows per worksheet in Excel (1,048,576): a larger export goes on in further sheets.
 SHEET_MAX_ROWS = 1_048_576
 EXCEL_CELL_MAX = 32767
 
-# (column key, header msgid, width). The headers are the 督查室's layout: 序号, 编号, 事项名称, 来源, 主办单位,
-# 协办单位, 交办日期, 办结时限, 进展情况, 状态, 亮灯.
+# (column key, header msgid, width). The headers are the 督查室's layout: 序号, 编号, 事项名称, 来源类型, 来源依据,
+# 主办单位, 协办单位, 交办日期, 办结时限, 进展情况, 状态, 亮灯. The columns the import template also has carry exactly
+# its headers, so an exported file can be uploaded again as new drafts; the importer ignores the other columns.
 EXPORT_COLUMNS: list[tuple[str, Promise, int]] = [
     ("position", pgettext_lazy("ledger column", "No."), 6),
     ("number", pgettext_lazy("ledger column", "Number"), 16),
-    ("title", pgettext_lazy("ledger column", "Item"), 36),
-    ("source", pgettext_lazy("ledger column", "Source"), 20),
-    ("lead_unit", pgettext_lazy("ledger column", "Lead unit"), 20),
-    ("co_units", pgettext_lazy("ledger column", "Co-units"), 24),
+    ("title", COLUMNS_BY_KEY["title"].header, 36),
+    ("source_type", COLUMNS_BY_KEY["source_type"].header, 14),
+    ("source_reference", COLUMNS_BY_KEY["source_reference"].header, 24),
+    ("lead_unit", COLUMNS_BY_KEY["lead_unit"].header, 20),
+    ("co_units", COLUMNS_BY_KEY["co_units"].header, 24),
     ("assigned_on", pgettext_lazy("ledger column", "Assigned on"), 12),
-    ("due_date", pgettext_lazy("ledger column", "Deadline"), 12),
+    ("due_date", COLUMNS_BY_KEY["due_date"].header, 12),
     ("progress", pgettext_lazy("ledger column", "Progress"), 48),
     ("status", pgettext_lazy("ledger column", "Status"), 10),
     ("light", pgettext_lazy("ledger column", "Light"), 12),
 ]
+COLUMN_INDEX = {key: index for index, (key, _header, _width) in enumerate(EXPORT_COLUMNS)}
 LIGHT_FILLS: dict[str, tuple[str, str]] = {
     Light.RED.value: ("#C62828", "#FFFFFF"),
     Light.YELLOW.value: ("#F9A825", "#000000"),
@@ -59,10 +63,6 @@ def _write_text(sheet: Any, row: int, column: int, text: str, cell_format: Any) 
         sheet.write_string(row, column, text[:EXCEL_CELL_MAX], cell_format)
     else:
         sheet.write_blank(row, column, None, cell_format)
-
-
-def _source_text(row: LedgerRow) -> str:
-    return f"{row.source_label}\n{row.source_reference}" if row.source_reference else row.source_label
 
 
 def ledger_export(
@@ -147,18 +147,26 @@ def ledger_export(
                 row_index = 1
             row_index += 1
             written += 1
-            sheet.write_number(row_index, 0, row.position, center_format)
-            texts = (row.number, row.title, _source_text(row), row.lead_unit, row.co_units_text)
-            for column, text in enumerate(texts, start=1):
-                _write_text(sheet, row_index, column, text, cell_format)
-            for column, day in ((6, row.assigned_on), (7, row.due_date)):
+            sheet.write_number(row_index, COLUMN_INDEX["position"], row.position, center_format)
+            texts = {
+                "number": row.number,
+                "title": row.title,
+                "source_type": row.source_label,
+                "source_reference": row.source_reference,
+                "lead_unit": row.lead_unit,
+                "co_units": row.co_units_text,
+                "progress": row.progress,
+            }
+            for key, text in texts.items():
+                _write_text(sheet, row_index, COLUMN_INDEX[key], text, cell_format)
+            for key, day in (("assigned_on", row.assigned_on), ("due_date", row.due_date)):
                 if day is None:
-                    sheet.write_blank(row_index, column, None, date_format)
+                    sheet.write_blank(row_index, COLUMN_INDEX[key], None, date_format)
                 else:
-                    sheet.write_datetime(row_index, column, day, date_format)
-            _write_text(sheet, row_index, 8, row.progress, cell_format)
-            _write_text(sheet, row_index, 9, row.status_label, center_format)
-            _write_text(sheet, row_index, 10, row.light_label, light_formats.get(row.light, center_format))
+                    sheet.write_datetime(row_index, COLUMN_INDEX[key], day, date_format)
+            _write_text(sheet, row_index, COLUMN_INDEX["status"], row.status_label, center_format)
+            light_format = light_formats.get(row.light, center_format)
+            _write_text(sheet, row_index, COLUMN_INDEX["light"], row.light_label, light_format)
         finish_sheet(sheet, row_index)
     finally:
         workbook.close()

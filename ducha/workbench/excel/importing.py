@@ -127,13 +127,17 @@ IMPORT_COLUMNS: list[ImportColumn] = [
     ),
     ImportColumn(
         "due_date",
-        pgettext_lazy("import column", "Completion date"),
+        # The deadline (办结时限), named as in the ledger and its export so an exported file re-imports.
+        pgettext_lazy("ledger column", "Deadline"),
         False,
         14,
         gettext_lazy("A date later than today. Fill in this or the working days, not both."),
     ),
 ]
 COLUMNS_BY_KEY = {column.key: column for column in IMPORT_COLUMNS}
+# Headers of earlier templates, still read so an old file's deadlines are not silently dropped: the deadline
+# column was once headed "Completion date" (办结日期), a name the glossary now keeps for the day an item closed.
+LEGACY_HEADERS: dict[str, tuple[str, ...]] = {"due_date": ("Completion date", "办结日期")}
 
 
 def column_header(column: ImportColumn) -> str:
@@ -397,6 +401,9 @@ def _header_lookup() -> dict[str, str]:
             with override(language):
                 lookup[_normalise(str(column.header))] = column.key
         lookup[_normalise(str(column.header))] = column.key
+    for key, legacy in LEGACY_HEADERS.items():
+        for text in legacy:
+            lookup.setdefault(_normalise(text), key)
     return lookup
 
 

@@ -55,6 +55,7 @@ from ducha.devtools.demo.items.catalogue import (
     YELLOW,
     S,
 )
+from ducha.devtools.demo.items.history import events_follow_fields
 from ducha.devtools.demo.items.plans import AFTER_REPORT, Plan, Timeline
 from ducha.devtools.demo.world import DemoWorld
 from ducha.items import services
@@ -446,6 +447,8 @@ class Builder:
         self.created += 1
         self.drive(item, plan, approver, t)
         self.backdate(item, plan, t)
+        # The 办理过程 in the item's own time, not the moment the demo ran (ducha.devtools.demo.items.history).
+        events_follow_fields([item.pk, *item.children.values_list("pk", flat=True)], now=self.now)
         return item
 
     def drive(self, item: Item, plan: Plan, approver: User, t: Timeline) -> None:
@@ -639,7 +642,7 @@ class Builder:
         """Give the item the history chosen in `timeline()`.
 
         Demo data only: the services date every step "today", so here the item's and its assignments' own date
-        fields are moved back with queryset updates. Audit events (append-only) keep their real time.
+        fields are moved back with queryset updates; `build` then moves the audit events into the same past.
         """
         item.refresh_from_db()
         created = self.at(t.created)
