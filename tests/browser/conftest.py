@@ -15,9 +15,18 @@ from pathlib import Path
 import pytest
 
 from ducha.devtools.demo import DEMO_PASSWORD
+from tests import clock
 from tests.clock import environment_without_faketime
 
 CHROMIUM = os.environ.get("DUCHA_CHROMIUM", "/usr/bin/chromium")
+# The sweeps over every page of the full demo (accessibility, phone heights) render the same on every date and
+# database: they run once per CI, on SQLite at the suite's default instant — not again on PostgreSQL, at the real
+# date, at the calendar's edges or under libfaketime.
+default_run_only = pytest.mark.skipif(
+    os.environ.get("DUCHA_TEST_NOW", "").strip() not in ("", clock.DEFAULT_INSTANT)
+    or "postgres" in os.environ.get("DATABASE_URL", ""),
+    reason="the page sweeps run on SQLite at the suite's default instant only",
+)
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 # live_server runs Django in a thread while Playwright's sync API holds an event loop in this one.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
