@@ -504,7 +504,9 @@ def test_a_clue_from_a_place_the_county_does_not_know_is_listed_without_a_townsh
     # An upper platform's clue whose place matched no township: the queue and the list show it, blank place.
     result = services.clues_import(
         actor=world.user("office"),
-        rows=[{"text": POLLUTION.replace("城关镇槐树村", "火星村"), "place": "火星村", "source_ref": "UP-MARS"}],
+        rows=[
+            {"text": POLLUTION.replace("城关镇槐树村", "火星村"), "place": "火星村", "source_ref": "UP-MARS"}
+        ],
     )
     (clue,) = result.created
     assert clue.township_id is None

@@ -15,7 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from ducha.devtools.demo.items.builder import Builder
+from ducha.devtools.demo.items.daily_work import daily_work_items_create
+from ducha.devtools.demo.items.handdown import handdown_items_create
 from ducha.devtools.demo.items.plans import core_plans
+from ducha.devtools.demo.items.sources import demo_sources_create
 from ducha.devtools.demo.world import COUNTY_NAME, DemoWorld
 from ducha.items.models import Item
 
@@ -49,7 +52,16 @@ class ItemsPart:
 
     def create(self, world: DemoWorld, *, items: int) -> int:
         """About `items` supervision items (none when 0); returns how many were created."""
-        return demo_items_create(world, count=items) if items else 0
+        if not items:
+            return 0
+        # The office-handled and the handed-down items, the source records with the items split from them and the
+        # daily work's other paths come last, at the moment the demo runs.
+        return (
+            demo_items_create(world, count=items)
+            + handdown_items_create(world)
+            + demo_sources_create(world)
+            + daily_work_items_create(world)
+        )
 
 
 PART = ItemsPart()
