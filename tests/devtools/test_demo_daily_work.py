@@ -46,9 +46,11 @@ def test_every_path_of_the_daily_work_is_in_the_demo(world):
     assert report.status == ConsolidatedStatus.PENDING_LEADER and len(report.opinions) == 2
     # a unit's plan with milestones; a progress report waiting for the head
     assert Plan.objects.exists() and Milestone.objects.filter(unit__isnull=False).count() == 2
-    assert Item.objects.get(title="校园周边交通安全隐患集中整治").reports.filter(
-        kind=ReportKind.PROGRESS, status=ReportStatus.PENDING_HEAD
-    ).exists()
+    assert (
+        Item.objects.get(title="校园周边交通安全隐患集中整治")
+        .reports.filter(kind=ReportKind.PROGRESS, status=ReportStatus.PENDING_HEAD)
+        .exists()
+    )
     # daily reporting, a re-check, the office-handled and handed-down items, a meeting split into items
     assert Item.objects.filter(progress_cycle=ProgressCycle.DAILY, status=ItemStatus.IN_PROGRESS).exists()
     assert Recheck.objects.exists()

@@ -115,3 +115,35 @@ def test_the_leaders_approval_list_shows_source_and_submitter(world):
     assert item.source_reference in section
     assert world.user("office").display_name in section
     assert "approval-table" in section
+
+
+def test_the_office_sets_the_leader_in_charge_on_the_item_page(world):
+    from django.test import Client
+
+    from ducha.audit.models import Event, EventType
+    from ducha.items.lifecycle import ItemStatus
+    from ducha.items.models import Item
+    from tests.helpers import item_in
+
+    item = item_in(world, ItemStatus.IN_PROGRESS)
+    office, fgw = Client(), Client()
+    office.force_login(world.user("office"))
+    fgw.force_login(world.user("fgw"))
+    url = f"/items/{item.pk}/"
+    assert 'id="leader-form"' in office.get(url).content.decode()
+    assert 'id="leader-form"' not in fgw.get(url).content.decode()  # a unit does not name the leader
+
+    leader = world.user("county_head")
+    response = office.post(f"/items/{item.pk}/leader/", {"leader-leader": leader.pk})
+    assert response.status_code == 302
+    assert Item.objects.get(pk=item.pk).leader_in_charge == leader
+    assert Event.objects.filter(subject_id=item.pk, event_type=EventType.ITEM_LEADER_SET).count() == 1
+
+    # refused: a unit user (403) and someone who is no leader (400), nothing changed
+    assert (
+        fgw.post(f"/items/{item.pk}/leader/", {"leader-leader": world.user("leader").pk}).status_code == 403
+    )
+    refused = office.post(f"/items/{item.pk}/leader/", {"leader-leader": world.user("fgw").pk})
+    assert refused.status_code == 400
+    assert Item.objects.get(pk=item.pk).leader_in_charge == leader
+    assert Event.objects.filter(subject_id=item.pk, event_type=EventType.ITEM_LEADER_SET).count() == 1

@@ -65,6 +65,7 @@ def test_the_new_inspection_form_marks_its_required_fields(browser, world):
     for name in ("topic", "start_date", "end_date"):
         label = re.search(rf"<label>((?:(?!</label>).)*name=\"{name}\"[^>]*>)", html, re.S)
         assert label and MARK in label.group(1) and " required" in label.group(1), name
-    assert re.search(r'<fieldset><legend>[^<]*' + re.escape(MARK), html)  # the targets: marked, no ARIA on a group
+    # the targets: a group of checkboxes, marked, with no ARIA attribute a group may not carry
+    assert re.search(r"<fieldset><legend>[^<]*" + re.escape(MARK), html)
     basis = re.search(r'<label>((?:(?!</label>).)*name="basis")', html, re.S)
     assert basis and MARK not in basis.group(1)  # optional fields carry no mark

@@ -586,3 +586,18 @@ class InstructionForm(forms.Form):
         report = self.fields["report"]
         assert isinstance(report, forms.TypedChoiceField)
         report.choices = [("", _("the item itself")), *report_choices]
+
+
+class LeaderInChargeForm(forms.Form):
+    """The office names (or clears) the leader in charge of an item after 立项."""
+
+    leader = forms.TypedChoiceField(
+        label=_label(Item, "leader_in_charge"), coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(self, *args: Any, leader_choices: Choices, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "leader")
+        super().__init__(*args, **kwargs)
+        leader = self.fields["leader"]
+        assert isinstance(leader, forms.TypedChoiceField)
+        leader.choices = [("", _("none")), *leader_choices]
