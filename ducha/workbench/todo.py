@@ -39,6 +39,8 @@ from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import (
     Assignment,
     AssignmentStatus,
+    ConsolidatedReport,
+    ConsolidatedStatus,
     Dispute,
     DisputeStatus,
     ExtensionRequest,
@@ -241,6 +243,19 @@ def _leader_specs() -> list[_Spec]:
             "oldest",
         ),
         _Spec("close", _("Awaiting closure"), lambda qs: qs.filter(status=S.ACCEPTED, parent__isnull=True)),
+        _Spec(
+            "consolidated",
+            _("Consolidated reports awaiting approval"),
+            lambda qs: qs.filter(
+                Exists(
+                    ConsolidatedReport.objects.filter(
+                        item=OuterRef("pk"), status=ConsolidatedStatus.PENDING_LEADER
+                    )
+                ),
+                status=S.UNDER_REVIEW,
+            ),
+            "oldest",
+        ),
         _Spec(
             "extension_leader",
             _("Extensions awaiting approval"),

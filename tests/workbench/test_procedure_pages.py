@@ -182,3 +182,15 @@ def test_a_progress_report_waiting_for_the_head_is_seen_by_its_own_unit_only(wor
     report = item.reports.get(text__startswith="尚未审签")
     services.item_progress_check(report_id=report.pk, actor=world.user("fgw_head"), approve=True)
     assert "尚未审签的进展" in _client(world, "office").get(url).content.decode()
+
+
+def test_a_consolidated_report_waiting_is_on_the_leaders_workbench(world):
+    item = item_in(world, ItemStatus.UNDER_REVIEW, is_complex=True)
+    leader = _client(world, "leader")
+    assert 'id="todo-consolidated-' + str(item.pk) + '"' not in leader.get("/").content.decode()
+    services.item_consolidated_submit(
+        item_id=item.pk, actor=world.user("office"), text="综合各单位意见，建议通过审核。"
+    )
+    assert f'id="todo-consolidated-{item.pk}"' in leader.get("/").content.decode()
+    # the office's own workbench does not list it as the leader's work
+    assert f'id="todo-consolidated-{item.pk}"' not in _client(world, "office").get("/").content.decode()

@@ -116,6 +116,7 @@ def test_leader_sees_what_waits_for_the_leader(browser, world, today):
         "extension_leader": [endorsed.pk],
         "cancel": [withdrawing.pk],
         "dispute_rule": [disputed.pk],
+        "consolidated": [],  # one waiting: tests/workbench/test_procedure_pages.py
     }
 
 
