@@ -38,7 +38,8 @@ from ducha.workbench.forms.fields import KnownChoicesField, RawTextField
 Choices = list[tuple[Any, Any]]
 
 
-def _label(model: Any, name: str) -> Any:
+def field_label(model: Any, name: str) -> Any:
+    """A model field's verbose name: one label per field on every form."""
     return getattr(model._meta.get_field(name), "verbose_name", name)
 
 
@@ -157,15 +158,15 @@ class ReportForm(ActionForm):
 
 
 class ReviewForm(ActionForm):
-    task_completed = forms.BooleanField(label=_label(Review, "task_completed"), required=False)
-    problem_solved = forms.BooleanField(label=_label(Review, "problem_solved"), required=False)
+    task_completed = forms.BooleanField(label=field_label(Review, "task_completed"), required=False)
+    problem_solved = forms.BooleanField(label=field_label(Review, "problem_solved"), required=False)
     conclusion_appropriate = forms.BooleanField(
-        label=_label(Review, "conclusion_appropriate"), required=False
+        label=field_label(Review, "conclusion_appropriate"), required=False
     )
-    lawful_compliant = forms.BooleanField(label=_label(Review, "lawful_compliant"), required=False)
-    opinion = _text(_label(Review, "opinion"), max_length=5000)
+    lawful_compliant = forms.BooleanField(label=field_label(Review, "lawful_compliant"), required=False)
+    opinion = _text(field_label(Review, "opinion"), max_length=5000)
     decision = forms.ChoiceField(
-        label=_label(Review, "decision"), choices=Review.Decision.choices, widget=forms.RadioSelect
+        label=field_label(Review, "decision"), choices=Review.Decision.choices, widget=forms.RadioSelect
     )
 
     CHECKS = ("task_completed", "problem_solved", "conclusion_appropriate", "lawful_compliant")
@@ -174,7 +175,7 @@ class ReviewForm(ActionForm):
 class ExtensionRequestForm(ActionForm):
     reason = _text(_("reason"), max_length=2000)
     proposed_due_date = forms.DateField(
-        label=_label(ExtensionRequest, "proposed_due_date"), widget=DateInput()
+        label=field_label(ExtensionRequest, "proposed_due_date"), widget=DateInput()
     )
 
 
@@ -185,9 +186,11 @@ class ExtensionDecideForm(ActionForm):
         choices=[(GRANT, _("granted")), (REFUSE, _("refused"))],
         widget=forms.RadioSelect,
     )
-    comment = _text(_label(ExtensionRequest, "decision_comment"), required=False, rows=2, max_length=2000)
+    comment = _text(
+        field_label(ExtensionRequest, "decision_comment"), required=False, rows=2, max_length=2000
+    )
     due_date = forms.DateField(
-        label=_label(ExtensionRequest, "granted_due_date"),
+        label=field_label(ExtensionRequest, "granted_due_date"),
         required=False,
         widget=DateInput(),
         help_text=_("Leave empty to grant the proposed date."),
@@ -297,20 +300,20 @@ def government_source_records(government: Unit, *, keep: int | None = None) -> C
 
 class ItemForm(forms.Form):
     title = forms.CharField(
-        label=_label(Item, "title"),
+        label=field_label(Item, "title"),
         widget=forms.TextInput(attrs=_limited(TEXT_LIMITS["title"])),
         help_text=_limit_help(TEXT_LIMITS["title"]),
     )
     source_type = forms.ChoiceField(
-        label=_label(Item, "source_type"), choices=[("", "—"), *SourceType.choices]
+        label=field_label(Item, "source_type"), choices=[("", "—"), *SourceType.choices]
     )
     source_reference = forms.CharField(
-        label=_label(Item, "source_reference"),
+        label=field_label(Item, "source_reference"),
         required=False,
         widget=forms.TextInput(attrs=_limited(TEXT_LIMITS["source_reference"])),
     )
     source_record = forms.TypedChoiceField(
-        label=_label(Item, "source_record"),
+        label=field_label(Item, "source_record"),
         coerce=int,
         required=False,
         empty_value=None,
@@ -318,21 +321,21 @@ class ItemForm(forms.Form):
             "The meeting, work report, document or instruction this item was split from, if recorded."
         ),
     )
-    source_date = forms.DateField(label=_label(Item, "source_date"), required=False, widget=DateInput())
+    source_date = forms.DateField(label=field_label(Item, "source_date"), required=False, widget=DateInput())
     approval_basis = forms.ChoiceField(
-        label=_label(Item, "approval_basis"),
+        label=field_label(Item, "approval_basis"),
         choices=ApprovalBasis.choices,
         initial=ApprovalBasis.OFFICE_PROPOSAL,
     )
     content = forms.CharField(
-        label=_label(Item, "content"),
+        label=field_label(Item, "content"),
         required=False,
         strip=True,
         widget=forms.Textarea(attrs={"rows": 5, **_limited(TEXT_LIMITS["content"])}),
         help_text=_limit_help(TEXT_LIMITS["content"]),
     )
     requirements = forms.CharField(
-        label=_label(Item, "requirements"),
+        label=field_label(Item, "requirements"),
         required=False,
         strip=True,
         widget=forms.Textarea(attrs={"rows": 3, **_limited(TEXT_LIMITS["requirements"])}),
@@ -346,7 +349,7 @@ class ItemForm(forms.Form):
         ),
     )
     leader_in_charge = forms.TypedChoiceField(
-        label=_label(Item, "leader_in_charge"),
+        label=field_label(Item, "leader_in_charge"),
         coerce=int,
         required=False,
         empty_value=None,
@@ -354,28 +357,28 @@ class ItemForm(forms.Form):
     )
     lead_unit = forms.TypedChoiceField(label=_("lead unit"), coerce=int)
     urgency = forms.ChoiceField(
-        label=_label(Item, "urgency"),
+        label=field_label(Item, "urgency"),
         choices=Urgency.choices,
         initial=Urgency.NORMAL,
         widget=forms.RadioSelect,
     )
     confidentiality = forms.ChoiceField(
-        label=_label(Item, "confidentiality"),
+        label=field_label(Item, "confidentiality"),
         choices=Confidentiality.choices,
         initial=Confidentiality.INTERNAL,
         widget=forms.RadioSelect,
     )
     progress_cycle = forms.ChoiceField(
-        label=_label(Item, "progress_cycle"), choices=ProgressCycle.choices, required=False
+        label=field_label(Item, "progress_cycle"), choices=ProgressCycle.choices, required=False
     )
     deadline_basis = forms.ChoiceField(
-        label=_label(Item, "deadline_basis"),
+        label=field_label(Item, "deadline_basis"),
         choices=DeadlineBasis.choices,
         initial=DeadlineBasis.WORKDAYS,
         widget=forms.RadioSelect,
     )
     deadline_workdays = forms.IntegerField(
-        label=_label(Item, "deadline_workdays"),
+        label=field_label(Item, "deadline_workdays"),
         required=False,
         min_value=1,
         max_value=365,
@@ -383,19 +386,19 @@ class ItemForm(forms.Form):
             "Empty: the default for the source and urgency (15 working days unless a rule says else)."
         ),
     )
-    due_date = forms.DateField(label=_label(Item, "due_date"), required=False, widget=DateInput())
+    due_date = forms.DateField(label=field_label(Item, "due_date"), required=False, widget=DateInput())
     site_check_required = forms.BooleanField(
-        label=_label(Item, "site_check_required"),
+        label=field_label(Item, "site_check_required"),
         required=False,
         help_text=_("The office verifies the result on site before accepting the report."),
     )
     is_complex = forms.BooleanField(
-        label=_label(Item, "is_complex"),
+        label=field_label(Item, "is_complex"),
         required=False,
         help_text=_("A major or complex matter: the office gathers the units' opinions into one report."),
     )
     progress_check_by_head = forms.BooleanField(
-        label=_label(Item, "progress_check_by_head"),
+        label=field_label(Item, "progress_check_by_head"),
         required=False,
         help_text=_("Each progress report goes to the unit head before the office sees it."),
     )
@@ -592,7 +595,7 @@ class LeaderInChargeForm(forms.Form):
     """The office names (or clears) the leader in charge of an item after 立项."""
 
     leader = forms.TypedChoiceField(
-        label=_label(Item, "leader_in_charge"), coerce=int, required=False, empty_value=None
+        label=field_label(Item, "leader_in_charge"), coerce=int, required=False, empty_value=None
     )
 
     def __init__(self, *args: Any, leader_choices: Choices, **kwargs: Any) -> None:

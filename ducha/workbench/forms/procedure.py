@@ -19,17 +19,7 @@ from ducha.items.services.procedure import (
     RECHECK_DRAW_MAX,
     REPORT_TEXT_MAX,
 )
-
-
-def _label(model: Any, name: str) -> Any:
-    return getattr(model._meta.get_field(name), "verbose_name", name)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+from ducha.workbench.forms.items import DateInput, field_label
 
 
 def _text(
@@ -58,9 +48,11 @@ class _Prefixed(forms.Form):
 
 class ProcedureFlagsForm(_Prefixed):
     prefix_name = "procedure"
-    site_check_required = forms.BooleanField(label=_label(Item, "site_check_required"), required=False)
-    is_complex = forms.BooleanField(label=_label(Item, "is_complex"), required=False)
-    progress_check_by_head = forms.BooleanField(label=_label(Item, "progress_check_by_head"), required=False)
+    site_check_required = forms.BooleanField(label=field_label(Item, "site_check_required"), required=False)
+    is_complex = forms.BooleanField(label=field_label(Item, "is_complex"), required=False)
+    progress_check_by_head = forms.BooleanField(
+        label=field_label(Item, "progress_check_by_head"), required=False
+    )
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -77,13 +69,15 @@ class MultipleImageField(forms.FileField):
 
 class SiteCheckForm(_Prefixed):
     prefix_name = "site_check"
-    checked_on = forms.DateField(label=_label(SiteCheck, "checked_on"), widget=DateInput())
-    inspectors = forms.CharField(label=_label(SiteCheck, "inspectors"), max_length=200)
+    checked_on = forms.DateField(label=field_label(SiteCheck, "checked_on"), widget=DateInput())
+    inspectors = forms.CharField(label=field_label(SiteCheck, "inspectors"), max_length=200)
     findings = _text(
-        _label(SiteCheck, "findings"), max_length=FINDINGS_MAX, help_text=_("At most 5,000 characters.")
+        field_label(SiteCheck, "findings"), max_length=FINDINGS_MAX, help_text=_("At most 5,000 characters.")
     )
     conclusion = forms.ChoiceField(
-        label=_label(SiteCheck, "conclusion"), choices=SiteCheckConclusion.choices, widget=forms.RadioSelect
+        label=field_label(SiteCheck, "conclusion"),
+        choices=SiteCheckConclusion.choices,
+        widget=forms.RadioSelect,
     )
     photos = MultipleImageField(
         label=_("photos"),
