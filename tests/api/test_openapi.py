@@ -381,6 +381,12 @@ def test_every_get_answers_what_it_documents(world, checked, called, document, t
         status=201,
     )
     clue_row = Clue.objects.get(code=clue["code"])
+    # and a meeting's minutes, the source record of items split from it
+    record = office.post(
+        "/source-records",
+        {"kind": "meeting_minutes", "title": "县政府第12次常务会议纪要", "reference": "示政纪〔2026〕12号"},
+        status=201,
+    )
 
     # when: every GET, with those ids
     values = {
@@ -400,6 +406,7 @@ def test_every_get_answers_what_it_documents(world, checked, called, document, t
         "code": clue["code"],
         "clue_id": clue_row.pk,
         "case_id": clue_row.case_id,
+        "source_record_id": record["id"],
     }
     queries = {
         "/accountability/commendations/check": f"?unit={world.departments['jyj'].pk}",
