@@ -1,4 +1,4 @@
-"""The small checks every service makes on its input, in one place: a required text, a choice among a model's
+"""The small checks every service makes on its input, in one place: a required text, a text within its limit, a choice among a model's
 choices. Each failure is a ValidationFailed naming the field, with the code's Chinese message."""
 
 from __future__ import annotations
@@ -19,6 +19,15 @@ def require_text(value: str | None, code: str, field: str) -> str:
     text = (value or "").strip()
     if not text:
         raise invalid(code, field)
+    return text
+
+
+def bounded_text(value: str | None, field: str, limit: int, *, required_code: str | None = None) -> str:
+    """The text, stripped, at most `limit` characters (else TEXT_TOO_LONG); refused with `required_code` when
+    given and the text is empty."""
+    text = require_text(value, required_code, field) if required_code else (value or "").strip()
+    if len(text) > limit:
+        raise invalid(codes.TEXT_TOO_LONG, field)
     return text
 
 

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from ducha.audit.models import EventType
 from ducha.common import error_codes as codes
 from ducha.common.errors import InvalidState, NotFound, NotPermitted
-from ducha.common.inputs import choice, invalid, require_text
+from ducha.common.inputs import bounded_text, choice, invalid
 from ducha.items import lifecycle
 from ducha.items.models import (
     Assignment,
@@ -78,10 +78,7 @@ def _in_status(item: Item, statuses: frozenset[str] | set[str]) -> None:
 
 
 def _text(value: str | None, *, code: str, field: str, limit: int, required: bool = True) -> str:
-    text = require_text(value, code, field) if required else (value or "").strip()
-    if len(text) > limit:
-        raise invalid(codes.TEXT_TOO_LONG, field)
-    return text
+    return bounded_text(value, field, limit, required_code=code if required else None)
 
 
 # --- the office's switches ---------------------------------------------------------------------------------------

@@ -13,8 +13,9 @@ from ducha.audit.models import EventType
 from ducha.audit.services import event_record
 from ducha.common import error_codes as codes
 from ducha.common.errors import NotFound, NotPermitted
-from ducha.common.inputs import choice, invalid, require_text
+from ducha.common.inputs import bounded_text, choice, require_text
 from ducha.items.models import SourceKind, SourceRecord
+from ducha.items.services.instructions import leader_of
 from ducha.orgs.models import Role, Unit, User
 from ducha.orgs.selectors import government_of
 
@@ -42,26 +43,12 @@ def _snapshot(record: SourceRecord) -> dict[str, Any]:
 
 
 def _limited(value: str | None, limit: int, field: str) -> str:
-    text = (value or "").strip()
-    if len(text) > limit:
-        raise invalid(codes.TEXT_TOO_LONG, field)
-    return text
+    return bounded_text(value, field, limit)
 
 
 def _leader(government: Unit, leader_id: int | None) -> User | None:
-    """A leader of `government` (a user with the leader role whose unit belongs to it), or None."""
-    if leader_id is None:
-        return None
-    leader = (
-        User.objects.filter(
-            pk=leader_id, is_active=True, role_grants__role=Role.LEADER, unit__government_id=government.pk
-        )
-        .distinct()
-        .first()
-    )
-    if leader is None:
-        raise invalid(codes.LEADER_INVALID, "leader")
-    return leader
+    """A leader of `government`, or None when none is named."""
+    return None if leader_id is None else leader_of(government, leader_id)
 
 
 def _require_office(actor: User) -> Unit:

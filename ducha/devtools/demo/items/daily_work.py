@@ -10,6 +10,7 @@ import datetime
 
 from django.utils import timezone
 
+from ducha.devtools.demo.items.handdown import ACCEPT_CHECKS
 from ducha.devtools.demo.world import DemoWorld
 from ducha.items import services
 from ducha.items.models import (
@@ -21,13 +22,6 @@ from ducha.items.models import (
     Urgency,
 )
 from ducha.workcalendar.services import add_workdays
-
-ACCEPT_CHECKS = {
-    "task_completed": True,
-    "problem_solved": True,
-    "conclusion_appropriate": True,
-    "lawful_compliant": True,
-}
 
 
 def _running(
