@@ -210,6 +210,28 @@ class EventType(models.TextChoices):
     ADMIN_DELETED = "admin_deleted", _("deleted in the administration")
     UNIT_CREATED = "unit_created", _("unit created")
     TOKEN_ISSUED = "token_issued", _("API token issued")
+    # Security events (issue 17): subject_type "user" (subject_id the account; 0 when the name matched none).
+    SIGNED_IN = "signed_in", _("signed in")
+    SIGN_IN_FAILED = "sign_in_failed", _("sign-in failed")
+    LOCKED_OUT = "locked_out", _("locked out after failed sign-ins")
+    UNLOCKED = "unlocked", _("lockout lifted")
+    SIGNED_OUT = "signed_out", _("signed out")
+    SIGNED_OUT_EVERYWHERE = "signed_out_everywhere", _("signed out on every device")
+    SESSION_EXPIRED = "session_expired", _("session expired")
+    PASSWORD_CHANGED = "password_changed", _("password changed")
+    PASSWORD_SET_BY_ADMIN = "password_set_by_admin", _("password set by the administrator")
+    OTP_ENROLLED = "otp_enrolled", _("authenticator bound")
+    OTP_RESET = "otp_reset", _("authenticator unbound")
+    OTP_FAILED = "otp_failed", _("wrong one-time code")
+    RECOVERY_CODES_ISSUED = "recovery_codes_issued", _("recovery codes issued")
+    RECOVERY_CODE_USED = "recovery_code_used", _("recovery code used")
+    TOKEN_REVOKED = "token_revoked", _("API token revoked")
+    PERMISSION_REFUSED = "permission_refused", _("access refused")
+    EXPORTED = "exported", _("data exported")
+    UPLOAD_REFUSED = "upload_refused", _("upload refused")
+    AUDIT_ANCHORED = "audit_anchored", _("audit chain anchored")
+    BACKUP_MADE = "backup_made", _("backup made")
+    FIELD_KEY_ROTATED = "field_key_rotated", _("personal data re-sealed under a new key")
 
 
 class Event(models.Model):

@@ -169,6 +169,28 @@ PROGRESS_NOT_PENDING = "progress_not_pending"
 RECHECK_NONE_CLOSED = "recheck_none_closed"
 RECHECK_DONE = "recheck_done"
 TEXT_TOO_LONG = "text_too_long"
+# Security (issue 17): sign-in, passwords, second factor, sessions, tokens, uploads, audit, backups.
+SIGN_IN_FAILED = "sign_in_failed"
+LOCKED_OUT = "locked_out"
+PASSWORD_TOO_WEAK = "password_too_weak"
+PASSWORD_REUSED = "password_reused"
+PASSWORD_WRONG = "password_wrong"
+PASSWORD_CHANGE_REQUIRED = "password_change_required"
+OTP_REQUIRED = "otp_required"
+OTP_INVALID = "otp_invalid"
+OTP_ALREADY_ENROLLED = "otp_already_enrolled"
+SESSION_EXPIRED = "session_expired"
+TOKEN_EXPIRED = "token_expired"
+TOKEN_REVOKED = "token_revoked"
+TOKEN_SCOPE = "token_scope_read_only"
+TOKEN_INVALID = "token_invalid"
+UPLOAD_TOO_LARGE = "upload_too_large"
+UPLOAD_TYPE_MISMATCH = "upload_type_mismatch"
+UPLOAD_QUOTA = "upload_quota_exceeded"
+NOT_LOCKED = "not_locked"
+BACKUP_INVALID = "backup_invalid"
+BACKUP_TAMPERED = "backup_tampered"
+RESTORE_NOT_EMPTY = "restore_target_not_empty"
 
 MESSAGES: dict[str, Any] = {
     NOT_FOUND: _("The requested record does not exist or you may not see it."),
@@ -357,6 +379,31 @@ MESSAGES: dict[str, Any] = {
     RECHECK_NONE_CLOSED: _("No closed item in this period is left to draw for a re-check."),
     RECHECK_DONE: _("This re-check has been recorded already."),
     TEXT_TOO_LONG: _("The text is too long; see the limit beside the field."),
+    SIGN_IN_FAILED: _("The user name or password is wrong."),
+    LOCKED_OUT: _(
+        "Too many failed sign-ins: the account or this address is locked for a while. Ask the office to unlock it."
+    ),
+    PASSWORD_TOO_WEAK: _(
+        "The password does not meet the policy: at least 10 characters of three kinds, not the user name, not a common password."
+    ),
+    PASSWORD_REUSED: _("The new password was used recently; choose one you have not used in your last five."),
+    PASSWORD_WRONG: _("The current password is wrong."),
+    PASSWORD_CHANGE_REQUIRED: _("Change your password before going on."),
+    OTP_REQUIRED: _("This account must sign in with a one-time code from the authenticator app."),
+    OTP_INVALID: _("The one-time code is wrong or has expired."),
+    OTP_ALREADY_ENROLLED: _("An authenticator is already bound to this account."),
+    SESSION_EXPIRED: _("The session has expired; sign in again."),
+    TOKEN_EXPIRED: _("The API token has expired."),
+    TOKEN_REVOKED: _("The API token has been revoked."),
+    TOKEN_SCOPE: _("This API token may only read."),
+    TOKEN_INVALID: _("The API token is not valid."),
+    UPLOAD_TOO_LARGE: _("The file is larger than allowed."),
+    UPLOAD_TYPE_MISMATCH: _("The file's content does not match its extension."),
+    UPLOAD_QUOTA: _("Your upload quota is used up; ask the administrator."),
+    NOT_LOCKED: _("The account is not locked."),
+    BACKUP_INVALID: _("The file is not a backup archive of this system."),
+    BACKUP_TAMPERED: _("The backup archive has been altered: its contents do not match its manifest."),
+    RESTORE_NOT_EMPTY: _("The target database is not empty; restore only into an empty database."),
 }
 
 

@@ -22,6 +22,10 @@ Background work and notifications (see docs/deployment.md):
                         the secret key, for development)
   DUCHA_CLUE_RATE_PER_SOURCE, DUCHA_CLUE_RATE_GLOBAL   public clue limits "count/seconds" (0 lifts a limit)
   DUCHA_CLUE_CAPTCHA    0 lifts the public form's picture code (imports and load tests); default on
+  Security (docs/security.md): DUCHA_SESSION_IDLE_SECONDS, DUCHA_SESSION_MAX_SECONDS, DUCHA_LOCKOUT_FAILURES,
+  DUCHA_LOCKOUT_MINUTES, DUCHA_PROXY_COUNT, DUCHA_PASSWORD_MAX_AGE_DAYS, DUCHA_OTP_REQUIRED_ROLES, DUCHA_TOKEN_DAYS,
+  DUCHA_UPLOAD_QUOTA_BYTES, DUCHA_HSTS_SECONDS, DUCHA_SSL_REDIRECT, DUCHA_PROXY_SSL_HEADER, DUCHA_API_DOCS_PUBLIC,
+  DUCHA_AUDIT_ANCHOR_DIR, DUCHA_AUDIT_RETENTION_DAYS, DUCHA_BACKUP_DIR, DUCHA_BACKUP_KEY
   DUCHA_PDF_ENGINE      host:port of each PDF engine `ducha pdf_engine` runs, comma-separated (default
                         127.0.0.1:2003,127.0.0.1:2005; empty: no PDF)
 """
@@ -29,6 +33,7 @@ Background work and notifications (see docs/deployment.md):
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -74,6 +79,11 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_rq",
     "captcha",  # django-simple-captcha: the public clue form's offline picture code
+    "axes",  # lockout after failed sign-ins (django-axes)
+    "django_otp",  # the second factor: TOTP authenticators and one-time recovery codes
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",  # Content-Security-Policy (django-csp)
     "ducha.common",
     "ducha.orgs",
     "ducha.workcalendar",
@@ -93,14 +103,23 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Idle and absolute session limits, the password that must be changed, the second factor that must be given.
+    "ducha.orgs.middleware.SessionSecurityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # `Cache-Control: no-store` on every response for a signed-in user.
+    "ducha.common.middleware.NoStoreMiddleware",
+    # Refusals (403) and downloads written to the audit log as security events.
+    "ducha.audit.middleware.SecurityAuditMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "ducha.config.urls"
@@ -144,13 +163,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SILENCED_SYSTEM_CHECKS = ["models.W039", "models.W040"]
 AUTH_USER_MODEL = "orgs.User"
 # ModelBackend with the user's unit and government loaded in the same query (ducha.orgs.backends).
-AUTHENTICATION_BACKENDS = ["ducha.orgs.backends.UserBackend"]
+# The lockout backend first (django-axes: refuses a locked account or address before any password is checked).
+AUTHENTICATION_BACKENDS = ["ducha.orgs.backends.LockoutBackend", "ducha.orgs.backends.UserBackend"]
 
+# 等保 L3 身份鉴别: at least 10 characters of three kinds, not like the user name, not a common password, not one
+# of the last five (ducha.orgs.passwords).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "ducha.orgs.passwords.CharacterClassValidator", "OPTIONS": {"classes": 3}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "ducha.orgs.passwords.HistoryValidator", "OPTIONS": {"count": 5}},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -188,6 +212,60 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DUCHA_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+
+# --- Security (等保 2.0 level 3; docs/security.md) -------------------------------------------------------------
+# Sessions: signed out after this long without a request (a page warns a minute before), and this long after
+# signing in whatever happens (the cookie's own age).
+DUCHA_SESSION_IDLE_SECONDS = int(os.environ.get("DUCHA_SESSION_IDLE_SECONDS", "900"))
+DUCHA_SESSION_MAX_SECONDS = int(os.environ.get("DUCHA_SESSION_MAX_SECONDS", str(12 * 3600)))
+DUCHA_SESSION_WARN_SECONDS = int(os.environ.get("DUCHA_SESSION_WARN_SECONDS", "60"))
+SESSION_COOKIE_AGE = DUCHA_SESSION_MAX_SECONDS
+SESSION_COOKIE_SAMESITE = "Lax"
+# Lockout (django-axes): this many failures lock the account, and separately the source address, for this long, on
+# every sign-in path (the pages, the administration, the API's token issue). The office lifts a lockout.
+AXES_FAILURE_LIMIT = int(os.environ.get("DUCHA_LOCKOUT_FAILURES", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DUCHA_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"
+# Behind N reverse proxies the client's address is the Nth from the right of X-Forwarded-For (0: REMOTE_ADDR).
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("DUCHA_PROXY_COUNT", "0")) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Passwords: expire after this many days (0: never; production default 90); how many earlier ones may not return.
+DUCHA_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("DUCHA_PASSWORD_MAX_AGE_DAYS", "0" if DEBUG else "90"))
+DUCHA_PASSWORD_HISTORY = 5
+# The second factor (TOTP) is required for these roles; the others may bind one. Development (DEBUG) requires
+# none by default, so the demo county signs in with a password only.
+DUCHA_OTP_REQUIRED_ROLES = env_list("DUCHA_OTP_REQUIRED_ROLES", "" if DEBUG else "office,leader,admin")
+OTP_TOTP_ISSUER = "督查督办"
+# API tokens expire after this many days (at most DUCHA_TOKEN_MAX_DAYS).
+DUCHA_TOKEN_DAYS = int(os.environ.get("DUCHA_TOKEN_DAYS", "90"))
+DUCHA_TOKEN_MAX_DAYS = 365
+# Uploads: what one user may store in all.
+DUCHA_UPLOAD_QUOTA_BYTES = int(os.environ.get("DUCHA_UPLOAD_QUOTA_BYTES", str(2 * 1024**3)))
+# Transport: HSTS and the redirect to HTTPS in production. Behind a TLS-terminating proxy that sets it, name the
+# header the proxy uses (e.g. "X-Forwarded-Proto"); the proxy must overwrite any value a client sends.
+SECURE_HSTS_SECONDS = int(os.environ.get("DUCHA_HSTS_SECONDS", "0" if DEBUG else str(365 * 24 * 3600)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_PRELOAD = env_bool("DUCHA_HSTS_PRELOAD", default=SECURE_HSTS_SECONDS > 0)
+SECURE_SSL_REDIRECT = env_bool("DUCHA_SSL_REDIRECT", default=not DEBUG)
+_proxy_header = os.environ.get("DUCHA_PROXY_SSL_HEADER", "").strip()
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https") if _proxy_header else None
+)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# The API's documentation pages: public in development, behind sign-in in production.
+DUCHA_API_DOCS_PUBLIC = env_bool("DUCHA_API_DOCS_PUBLIC", default=DEBUG)
+# Audit: the daily anchors of the hash chain are written here; events are kept at least this many days (never
+# fewer than 180, 等保 L3).
+DUCHA_AUDIT_ANCHOR_DIR = Path(os.environ.get("DUCHA_AUDIT_ANCHOR_DIR", VAR_DIR / "audit-anchors"))
+DUCHA_AUDIT_RETENTION_DAYS = max(180, int(os.environ.get("DUCHA_AUDIT_RETENTION_DAYS", "180")))
+# Backups (`ducha backup`, `ducha restore`): where archives go, and the key sealing their manifest (default: derived
+# from the secret key; set it so a restore on another machine can check the archive).
+DUCHA_BACKUP_DIR = Path(os.environ.get("DUCHA_BACKUP_DIR", VAR_DIR / "backups"))
+DUCHA_BACKUP_KEY = os.environ.get("DUCHA_BACKUP_KEY", "")
 
 LOGGING = {
     "version": 1,

@@ -86,6 +86,8 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("administrator")
     # The only role that reads a public reporter's name and phone (ducha.clues), every read logged.
     CLUE_KEEPER = "clue_keeper", _("keeper of reporters' identities")
+    # Reads the audit log and the security events; changes nothing (等保 安全审计员).
+    AUDITOR = "auditor", _("auditor")
 
 
 # The roles people hold inside a unit that items are assigned to (as opposed to the office and the leaders).
@@ -99,6 +101,13 @@ class User(AbstractUser):
     )
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
     title = models.CharField(_("job title"), max_length=50, blank=True)
+    # Security (issue 17, docs/security.md).
+    password_changed_at = models.DateTimeField(_("password changed"), null=True, blank=True)
+    # Set for an account an administrator created or whose password an administrator set: the user chooses their
+    # own password at the next sign-in before anything else.
+    must_change_password = models.BooleanField(_("must change password"), default=False)
+    # Part of the session's authentication hash: changing it signs the user out on every device.
+    security_stamp = models.CharField(_("security stamp"), max_length=32, blank=True)
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")  # type: ignore[assignment]
@@ -134,8 +143,32 @@ class RoleGrant(models.Model):
         return f"{self.user} · {self.get_role_display()}"
 
 
+class PasswordHistory(models.Model):
+    """A user's earlier password hashes, newest first: a new password may not repeat the last few."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="password_history"
+    )
+    password = models.CharField(_("password"), max_length=128)
+    created_at = models.DateTimeField(_("time"))
+
+    class Meta:
+        verbose_name = _("password history")
+        verbose_name_plural = _("password history")
+        indexes = [models.Index(fields=["user", "-created_at"], name="orgs_pwhistory_user_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d}"
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", _("read only")
+    WRITE = "write", _("read and write")
+
+
 class ApiToken(BaseModel):
-    """A bearer token for the REST API. Only the SHA-256 digest is stored; the token is shown once."""
+    """A bearer token for the REST API. Only the SHA-256 digest is stored; the token is shown once. It expires,
+    carries a scope, and is revoked by its owner, the administrator, or any change of the owner's password."""
 
     user = models.ForeignKey(
         User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
@@ -145,6 +178,9 @@ class ApiToken(BaseModel):
     name = models.CharField(_("name"), max_length=50, blank=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    scope = models.CharField(_("scope"), max_length=8, choices=TokenScope.choices, default=TokenScope.WRITE)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")
