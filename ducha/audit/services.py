@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 from ducha.audit.models import Event, EventType
 
 if TYPE_CHECKING:
+    from django.http import HttpRequest
+
     from ducha.orgs.models import User
 
 
@@ -48,4 +50,43 @@ def events_record(
             actor_unit_id=actor_unit_id,
         )
         for subject_id in subject_ids
+    )
+
+
+def client_address(request: HttpRequest | None) -> str:
+    """The client's address as the lockout counts it (django-axes, behind DUCHA_PROXY_COUNT proxies)."""
+    if request is None:
+        return ""
+    from axes.helpers import get_client_ip_address
+
+    return str(get_client_ip_address(request) or "")
+
+
+def security_event_record(
+    *,
+    event_type: EventType,
+    user: User | None,
+    request: HttpRequest | None = None,
+    actor: User | None = None,
+    username: str = "",
+    new: dict[str, Any] | None = None,
+    comment: str = "",
+) -> Event:
+    """Append one security event (sign-ins, failures, lockouts, refusals, exports, secret reads…) to the same log
+    as everything else: subject the account concerned (`user`; id 0 when a name matched no account), actor whoever
+    did it (default the account itself), with the client's address and browser. Safe outside a transaction."""
+    values: dict[str, Any] = {}
+    if request is not None:
+        values["ip"] = client_address(request)
+        values["agent"] = str(request.META.get("HTTP_USER_AGENT", ""))[:200]
+    if username and user is None:
+        values["username"] = username[:150]
+    values.update(new or {})
+    return event_record(
+        event_type=event_type,
+        subject_type="user",
+        subject_id=user.pk if user is not None and user.pk else 0,
+        actor=actor if actor is not None else user,
+        new=values,
+        comment=comment,
     )
