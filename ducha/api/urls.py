@@ -1,6 +1,7 @@
 """Assembles the v1 API from the domain routers."""
 
 from ducha.api.accountability import router as accountability_router
+from ducha.api.auth import router as auth_router
 from ducha.api.base import api
 from ducha.api.clues import router as clues_router
 from ducha.api.documents import router as documents_router
@@ -13,6 +14,7 @@ from ducha.api.reminders import router as reminders_router
 from ducha.api.sources import router as sources_router
 from ducha.api.units import router as units_router
 
+api.add_router("", auth_router)  # API tokens: issue, list, revoke
 api.add_router("", units_router)
 api.add_router("", sources_router)  # before items: /items/batch/… is its own route
 api.add_router("", items_router)

@@ -4,6 +4,8 @@ URLs; the inspection pages keep their `inspections:` namespace under /inspection
 from django.urls import include, path
 
 from ducha.workbench.views import (
+    account,
+    audit_log,
     batch,
     clues_analytics,
     dashboard,
@@ -37,4 +39,6 @@ urlpatterns = [
     *clues_analytics.urlpatterns,  # the clues' hotspots, warnings and weekly briefs
     path("", include("ducha.workbench.views.clues")),
     path("inspections/", include("ducha.workbench.views.inspections")),
+    *account.urlpatterns,  # the user's password, sign-in history, second factor, sessions and API tokens
+    *audit_log.urlpatterns,  # the audit log, for the auditor
 ]

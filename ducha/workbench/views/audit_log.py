@@ -1,0 +1,7 @@
+"""The audit log for the auditor (issue 17)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
