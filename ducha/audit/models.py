@@ -1,7 +1,26 @@
 """Append-only audit events: the timeline of every item and the record of every change.
 
 Written explicitly by services in the same transaction as the change they record, never by signals; never updated
-or deleted (save() of an existing row and delete() refuse).
+or deleted. Three guards, from the weakest:
+
+- Python: save() of an existing row and delete() refuse.
+- The database (triggers made by migration audit 0006): on PostgreSQL and SQLite they refuse every DELETE (and
+  TRUNCATE on PostgreSQL), and every UPDATE except the sealer's (chain_seq and chain_hash of an unsealed row) and one
+  exception: `created_at` of an UNSEALED row may change — the demo builder moves its freshly made events into the
+  items' past once, before anything seals them (ducha.devtools.demo.items.history.events_follow_fields). A
+  queryset's update() or delete() and plain SQL are refused alike. `ducha flush` lifts the triggers only on a test
+  database or with --erase-audit-log (ducha/audit/management/commands/flush.py). A migration that makes SQLite
+  rebuild the table (most AlterField) drops its triggers, and a new column must be added to the triggers' list of
+  columns that never change: such a migration installs them again (copy 0006's SQL); `ducha audit verify` reports
+  missing or disabled guards (ducha.audit.chain.guards_missing).
+- Tamper evidence (ducha.audit.chain): writers insert events unsealed; the sealer (every scheduler round, or
+  `ducha audit seal`) chains them in seal order, chain_hash = SM3(previous hash || canonical event), and the chain
+  head is anchored daily in a file outside the database and in the next day's first event (AUDIT_ANCHORED).
+  `ducha audit verify` recomputes the chain and names the first broken link.
+
+Retention: events are never deleted within settings.DUCHA_AUDIT_RETENTION_DAYS (at least 180 days) — nothing in
+the product deletes them at all, and the DELETE trigger makes that absolute; removing events older than the
+retention period is a deliberate database-owner operation outside the application.
 """
 
 from __future__ import annotations
@@ -262,6 +281,15 @@ class Event(models.Model):
     old = models.JSONField(_("old values"), default=dict, blank=True)
     new = models.JSONField(_("new values"), default=dict, blank=True)
     comment = models.TextField(_("comment"), blank=True)
+    # The hash chain (ducha.audit.chain): both empty until the sealer chains the event, then never changed again.
+    # chain_seq is the position in the chain (the seal order, not necessarily the id order).
+    chain_seq = models.BigIntegerField(
+        _("position in the chain"), null=True, blank=True, unique=True, editable=False
+    )
+    # Hex SM3 of (the previous event's chain_hash || the event's canonical form); NULL: not sealed yet.
+    chain_hash = models.CharField(  # noqa: DJ001 (NULL is "not computed yet", distinct from any hash)
+        _("chain hash"), max_length=64, null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("audit event")
@@ -285,6 +313,8 @@ class Event(models.Model):
                 condition=Q(event_type="item_cancelled"),
                 name="audit_item_cancelled_idx",
             ),
+            # The sealer's work list: the few events not chained yet among ten million.
+            models.Index(fields=["id"], condition=Q(chain_seq__isnull=True), name="audit_unsealed_idx"),
         ]
 
     def __str__(self) -> str:
@@ -303,3 +333,24 @@ class Event(models.Model):
             return str(EventType(self.event_type).label)
         except ValueError:
             return self.event_type
+
+
+GENESIS_HASH = "0" * 64
+
+
+class ChainHead(models.Model):
+    """The head of the audit hash chain: one row (pk 1), the last sealed position and its hash. The sealer locks it
+    (select_for_update) so that two sealers cannot interleave; it is a convenience and a lock, not a proof —
+    `ducha audit verify` recomputes the chain from the events and checks the head against it."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.BigIntegerField(_("last position"), default=0)
+    hash = models.CharField(_("last hash"), max_length=64, default=GENESIS_HASH)
+    sealed_at = models.DateTimeField(_("sealed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+        verbose_name_plural = _("audit chain heads")
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.hash[:12]}"

@@ -315,7 +315,7 @@ def generate(
         assignments: list[tuple[Any, ...]] = []
         events: list[tuple[Any, ...]] = []
         item_columns, assignment_columns = _columns(Item), _columns(Assignment)
-        event_columns = [c for c in _columns(Event) if c != "id"]
+        event_columns = [c for c in _columns(Event) if c not in ("id", "chain_seq", "chain_hash")]  # unsealed
         span_days = 365 * years
 
         def item_rows() -> Iterator[tuple[Any, ...]]:

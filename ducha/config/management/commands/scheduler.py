@@ -21,6 +21,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from ducha.accountability.tasks import DAILY_HOUR, triggers_daily
+from ducha.audit.chain import chain_anchor, chain_seal
 from ducha.clues.tasks import analytics_daily
 from ducha.common.database import require_database_ready
 from ducha.reminders.services import sweep
@@ -53,10 +54,21 @@ class Command(BaseCommand):
         triggers_day: datetime.date | None = None
         # The day whose clue analytics this process has run (idempotent: a restart runs them again, harmlessly).
         clues_day: datetime.date | None = None
+        # The day this process anchored the audit chain's head of the day before (idempotent in the database).
+        anchor_day: datetime.date | None = None
         self.stdout.write(f"scheduler: a sweep every {interval} s")
         while not stop.is_set():
             started = time.monotonic()
             close_old_connections()
+            if anchor_day != timezone.localdate():
+                # First thing after midnight: seal, then anchor the head of the day that ended (ducha.audit.chain).
+                try:
+                    chain_anchor()
+                    anchor_day = timezone.localdate()
+                except Exception:  # the next round tries again
+                    logger.exception("audit chain anchor failed")
+                finally:
+                    close_old_connections()
             try:
                 result = sweep()
                 if result.reminders or result.dispatched or result.dead_lettered:
@@ -97,6 +109,12 @@ class Command(BaseCommand):
                     logger.exception("clue analytics failed")
                 finally:
                     close_old_connections()
+            try:
+                chain_seal()  # the round's events, chained (ducha.audit.chain)
+            except Exception:  # the next round seals them
+                logger.exception("audit chain seal failed")
+            finally:
+                close_old_connections()
             if options["once"]:
                 break
             stop.wait(max(0.0, interval - (time.monotonic() - started)))
