@@ -8,6 +8,7 @@ from ducha.audit.models import Event, EventType
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
+    from ducha.common.uploads import Refusal
     from ducha.orgs.models import User
 
 
@@ -89,4 +90,14 @@ def security_event_record(
         actor=actor if actor is not None else user,
         new=values,
         comment=comment,
+    )
+
+
+def upload_refusal_record(refusal: Refusal) -> None:
+    """UPLOAD_REFUSED for an upload refused by its content or the uploader's quota (ducha.common.uploads)."""
+    security_event_record(
+        event_type=EventType.UPLOAD_REFUSED,
+        user=refusal.user,
+        request=refusal.request,
+        new={"code": refusal.code, **refusal.detail},
     )

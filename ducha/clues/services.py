@@ -48,6 +48,7 @@ from ducha.clues.models import (
     UnitDuties,
 )
 from ducha.common import error_codes as codes
+from ducha.common import uploads
 from ducha.common.crypto import unseal
 from ducha.common.errors import InvalidState, NotFound, NotPermitted, TooManyRequests, ValidationFailed
 from ducha.common.inputs import choice, invalid, require_text
@@ -64,6 +65,7 @@ TEXT_MIN, TEXT_MAX = 10, 2000
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
+PHOTO_EXTENSIONS = frozenset({"jpg", "jpeg", "png", "webp"})
 
 
 # --- who may do what ---------------------------------------------------------------------------------------------
@@ -139,11 +141,19 @@ def check_photos(photos: Sequence[UploadedFile]) -> None:
     if len(photos) > settings.DUCHA_CLUE_PHOTOS_MAX:
         raise invalid(codes.CLUE_PHOTOS_TOO_MANY, "photos")
     for photo in photos:
-        if photo.size is None or photo.size > settings.DUCHA_CLUE_PHOTO_MAX_BYTES:
-            raise invalid(codes.CLUE_PHOTO_TOO_LARGE, "photos")
-        head = photo.read(262)
+        # Anonymous: no quota; the count and the size bound what one clue may bring.
+        uploads.upload_check(
+            photo,
+            extensions=PHOTO_EXTENSIONS,
+            max_bytes=settings.DUCHA_CLUE_PHOTO_MAX_BYTES,
+            quota=False,
+            field="photos",
+            type_code=codes.CLUE_PHOTO_TYPE,
+            size_code=codes.CLUE_PHOTO_TOO_LARGE,
+            mismatch_code=codes.CLUE_PHOTO_TYPE,
+        )
+        kind = filetype.guess(photo.read(262))
         photo.seek(0)
-        kind = filetype.guess(head)
         if kind is None or kind.mime not in PHOTO_TYPES:
             raise invalid(codes.CLUE_PHOTO_TYPE, "photos")
 

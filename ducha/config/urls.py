@@ -17,3 +17,4 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("captcha/", include("captcha.urls")),  # the public clue form's picture code
 ]
+handler400 = "ducha.common.uploads.bad_request"  # an upload over the limit: 413 with its code

@@ -674,11 +674,22 @@ class Burden:
         return [row for row in self.rows if row.over]
 
 
-def burden(government: Unit, period: Period) -> Burden:
+def _unannounced_hidden_from(viewer: User | None) -> QuerySet[Inspection]:
+    """The running unannounced visits `viewer` may not see (all of them for no viewer): the 暗访 rule keeps them out
+    of every figure as well as every list, or a count would tell that a township is being visited."""
+    running = Inspection.objects.filter(_hidden_unannounced())
+    if viewer is not None:
+        running = running.exclude(pk__in=Inspection.objects.filter(scope_q(viewer)).values("pk"))
+    return running
+
+
+def burden(government: Unit, period: Period, *, viewer: User | None = None) -> Burden:
     """For every unit under `government` that received inspections starting in `period` — from any department or
     government, once scheduled — how many, the reports and forms demanded of it and the people-days it hosted,
     flagged where over the government's caps. Caps are set per `burden_period` and pro-rated by whole months for
-    other periods (a quarterly cap of 3 is 12 a year, 1 a month)."""
+    other periods (a quarterly cap of 3 is 12 a year, 1 a month). A running unannounced visit counts only for a
+    `viewer` who may see it (its team, the leaders of its government, the office member who created it): for
+    anyone else the figures are those of a world without it, until it ends."""
     rules = InspectionRules.for_government(government)
     rows = (
         InspectionTarget.objects.filter(
@@ -687,6 +698,7 @@ def burden(government: Unit, period: Period) -> Burden:
             inspection__start_date__gte=period.start,
             inspection__start_date__lte=period.end,
         )
+        .exclude(inspection_id__in=_unannounced_hidden_from(viewer).values("pk"))
         .values("unit_id")
         .annotate(
             inspections=Count("inspection_id", distinct=True),
@@ -768,18 +780,24 @@ class Mix:
         )
 
 
-def office_mix(government: Unit, year: int) -> Mix:
+def office_mix(government: Unit, year: int, *, viewer: User | None = None) -> Mix:
+    """The mix of the government's own office inspections. Given a `viewer`, a running unannounced visit the
+    viewer may not see is left out (its people and days would tell that one is under way); without one, the
+    government's whole figures."""
     members = TeamMember.objects.filter(
         inspection__government=government,
         inspection__lead_unit__kind__in=OFFICE_KINDS,
         inspection__year=year,
         inspection__status__in=InspectionStatus.scheduled(),
-    ).values("user_id", "name", "days", "inspection__kind")
+    )
+    if viewer is not None:
+        members = members.exclude(inspection_id__in=_unannounced_hidden_from(viewer).values("pk"))
+    rows = members.values("user_id", "name", "days", "inspection__kind")
     people: set[str] = set()
     rule_people: set[str] = set()
     days = rule_days = 0
     by_kind: dict[str, int] = defaultdict(int)
-    for member in members:
+    for member in rows:
         key = f"user:{member['user_id']}" if member["user_id"] else f"name:{member['name']}"
         people.add(key)
         days += member["days"]

@@ -408,7 +408,10 @@ class Delivery(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"))
+    # When a send task was queued for it (or last found still waiting in the queue), and that task's id: the sweep
+    # queues a delivery again only when the task is gone from the queue, never while it waits its turn.
     enqueued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    task_id = models.CharField(_("queued task"), max_length=64, blank=True)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     dead_at = models.DateTimeField(_("dead-lettered at"), null=True, blank=True)

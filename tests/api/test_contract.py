@@ -599,14 +599,14 @@ def test_attachment_list_and_download_are_scoped(world, api, settings):
     fgw, office, zjj = api("fgw"), api("office"), api("zjj")
     item_id = _in_progress(api, world)
     other_id = _in_progress(api, world)
-    first = body(_upload(fgw, item_id, "现场照片.jpg", b"\xff\xd8jpeg"), 201)
+    first = body(_upload(fgw, item_id, "现场照片.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00jpeg"), 201)
     elsewhere = body(_upload(fgw, other_id, "其他.txt", b"other"), 201)
 
     listed = body(office.get(f"/items/{item_id}/attachments"))
     assert [a["id"] for a in listed] == [first["id"]]
     download = office.client.get(f"/api/v1/items/{item_id}/attachments/{first['id']}", headers=office.headers)
     assert download.status_code == 200
-    assert b"".join(download.streaming_content) == b"\xff\xd8jpeg"
+    assert b"".join(download.streaming_content) == b"\xff\xd8\xff\xe0\x00\x10JFIF\x00jpeg"
     assert "attachment" in download["Content-Disposition"]
 
     # Another item's attachment through this item's path, an out-of-scope caller: 404, the same body.

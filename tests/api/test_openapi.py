@@ -96,7 +96,7 @@ def test_operation_ids_are_unique_and_name_the_area(document):
     assert len(ids) == len(set(ids))
     assert all(
         re.fullmatch(
-            r"ducha_api_(units|items|sources|reminders|inspections|documents|evaluation|accountability|clues)_\w+",
+            r"ducha_api_(auth|units|items|sources|reminders|inspections|documents|evaluation|accountability|clues)_\w+",
             i,
         )
         for i in ids
@@ -298,7 +298,7 @@ def test_every_get_answers_what_it_documents(world, checked, called, document, t
     [rectification] = cgz.get(f"/inspections/{inspection_id}/rectifications")
     rectification_path = f"/inspections/{inspection_id}/rectifications/{rectification['id']}"
     cgz.post(f"{rectification_path}/plan", {"plan": "一个月内拨付到位。"})
-    evidence = cgz.upload(f"{rectification_path}/evidence", "after.jpg", b"photo after the fix")
+    evidence = cgz.upload(f"{rectification_path}/evidence", "after.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00photo after the fix")
     office.post(
         f"/inspections/{inspection_id}/results",
         {"unit": world.townships["cgz"].pk, "kind": "criticise", "reason": "资金拨付滞后"},

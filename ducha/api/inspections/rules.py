@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router
 
-from ducha.api.base import ERRORS
+from ducha.api.base import ERRORS, actor
 from ducha.api.inspections.scope import office_or_leader
 from ducha.api.schemas import BurdenOut, MixOut, Year
 from ducha.api.shapes import unit_ref
@@ -23,7 +23,9 @@ def inspection_burden(request: HttpRequest, period: str = "") -> dict:
     government = office_or_leader(request)
     rules = selectors.rules_for(government)
     result = selectors.burden(
-        government, selectors.parse_period(period or selectors.current_period(rules.burden_period))
+        government,
+        selectors.parse_period(period or selectors.current_period(rules.burden_period)),
+        viewer=actor(request),
     )
     return {
         "period": result.period.text,
@@ -46,7 +48,7 @@ def inspection_burden(request: HttpRequest, period: str = "") -> dict:
 @router.get("/inspections/mix", response={200: MixOut, **ERRORS}, summary="线索核查与暗访占比（三分之二）")
 def inspection_mix(request: HttpRequest, year: Year | None = None) -> dict:
     government = office_or_leader(request)
-    mix = selectors.office_mix(government, year or timezone.localdate().year)
+    mix = selectors.office_mix(government, year or timezone.localdate().year, viewer=actor(request))
     return {
         "year": mix.year,
         "people": mix.people,

@@ -11,10 +11,12 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from ducha.audit.models import EventType
 from ducha.common import error_codes as codes
+from ducha.common import uploads
 from ducha.common.inputs import choice, invalid
 from ducha.common.lifecycle import Change
 from ducha.inspections.models import (
@@ -30,19 +32,24 @@ from ducha.inspections.services.base import INSPECTION_LIFECYCLE, RECTIFICATION_
 from ducha.orgs.models import User
 
 
+@uploads.stored_bytes_source
+def _evidence_bytes(user_id: int) -> int:
+    """The evidence files kept for their first uploader (a file uploaded again is kept once, on the first)."""
+    return int(EvidenceFile.objects.filter(uploaded_by_id=user_id).aggregate(total=Sum("size"))["total"] or 0)
+
+
 def _store(upload: UploadedFile | None, actor: User) -> EvidenceFile:
     """The file's bytes, stored once per SHA-256 (an identical upload reuses the stored file)."""
     if upload is None:
         raise invalid(codes.EVIDENCE_FILE_REQUIRED, "file")
-    name = (upload.name or "").rsplit("/", 1)[-1][:200]
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     allowed = set(settings.DUCHA_ATTACHMENT_EXTENSIONS) | set(
         getattr(settings, "DUCHA_EVIDENCE_EXTRA_EXTENSIONS", ["mp4", "mov", "heic"])
     )
-    if extension not in allowed:
-        raise invalid(codes.ATTACHMENT_TYPE, "file")
-    if upload.size is None or upload.size > settings.DUCHA_ATTACHMENT_MAX_BYTES:
-        raise invalid(codes.ATTACHMENT_TOO_LARGE, "file")
+    # The type and size limits, the content against the extension, the uploader's quota (issue 17).
+    uploads.upload_check(
+        upload, extensions=allowed, max_bytes=settings.DUCHA_ATTACHMENT_MAX_BYTES, user=actor
+    )
+    name, _extension = uploads.file_extension(upload)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -54,7 +61,7 @@ def _store(upload: UploadedFile | None, actor: User) -> EvidenceFile:
     stored = EvidenceFile(
         sha256=sha256,
         original_name=name,
-        size=upload.size,
+        size=upload.size or 0,  # known: upload_check refuses a file without one
         content_type=getattr(upload, "content_type", "") or "",
         uploaded_by=actor,
     )

@@ -8,10 +8,12 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Sum
 
 from ducha.audit.models import EventType
 from ducha.audit.services import events_record
 from ducha.common import error_codes as codes
+from ducha.common import uploads
 from ducha.common.inputs import invalid
 from ducha.items import lifecycle
 from ducha.items.models import Attachment, Confidentiality, Item, Report, SiteCheck
@@ -45,9 +47,13 @@ def item_attachment_add(
     return attachment
 
 
-# Pictures (on-site verification photos): the extensions, and how each kind of file begins.
+# Pictures (on-site verification photos): the extensions allowed.
 IMAGE_EXTENSIONS = frozenset({"jpg", "jpeg", "png"})
-_IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+
+
+@uploads.stored_bytes_source
+def _attachment_bytes(user_id: int) -> int:
+    return int(Attachment.objects.filter(uploaded_by_id=user_id).aggregate(total=Sum("size"))["total"] or 0)
 
 
 def attachment_store(
@@ -60,33 +66,33 @@ def attachment_store(
     images_only: bool = False,
     field: str = "file",
 ) -> Attachment:
-    """Store one upload on `item` (the caller has locked it and checked who may): the type and size limits, the
-    SHA-256 of the content; with `images_only`, a JPEG or PNG whose content is one. No audit event: the caller
-    writes its own."""
-    name = (upload.name or "").rsplit("/", 1)[-1][:200]
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    """Store one upload on `item` (the caller has locked it and checked who may): the checks of
+    `uploads.upload_check` (type and size limits, the content against the extension, the uploader's quota), the
+    SHA-256 of the content; with `images_only`, a JPEG or PNG. No audit event: the caller writes its own (a refused
+    upload is a security event, written by the check)."""
     allowed = set(settings.DUCHA_ATTACHMENT_EXTENSIONS)
     if images_only:
         allowed &= IMAGE_EXTENSIONS
-    if extension not in allowed:
-        raise invalid(codes.ATTACHMENT_TYPE, field)
-    if upload.size is None or upload.size > settings.DUCHA_ATTACHMENT_MAX_BYTES:
-        raise invalid(codes.ATTACHMENT_TOO_LARGE, field)
+    uploads.upload_check(
+        upload,
+        extensions=allowed,
+        max_bytes=settings.DUCHA_ATTACHMENT_MAX_BYTES,
+        user=actor,
+        field=field,
+        # A photo that is no picture is a type not allowed there, as it always was (still logged as a mismatch).
+        mismatch_code=codes.ATTACHMENT_TYPE if images_only else codes.UPLOAD_TYPE_MISMATCH,
+    )
+    name, _extension = uploads.file_extension(upload)
     digest = hashlib.sha256()
-    head = b""
     for chunk in upload.chunks():
-        if len(head) < 16:
-            head += chunk[: 16 - len(head)]
         digest.update(chunk)
     upload.seek(0)
-    if images_only and not head.startswith(_IMAGE_SIGNATURES):
-        raise invalid(codes.ATTACHMENT_TYPE, field)
     attachment = Attachment(
         item=item,
         report=report,
         site_check=site_check,
         original_name=name,
-        size=upload.size,
+        size=upload.size or 0,  # known: upload_check refuses a file without one
         content_type=getattr(upload, "content_type", "") or "",
         sha256=digest.hexdigest(),
         uploaded_by=actor,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import defaultdict
 
 from django.conf import settings
@@ -12,6 +13,9 @@ from django.db.models import (
     Q,
 )
 from django.utils import timezone
+from django_tasks.base import TaskResultStatus
+from django_tasks.exceptions import TaskResultDoesNotExist
+from django_tasks_db.backend import DatabaseBackend
 
 from ducha.common import error_codes as codes
 from ducha.common.errors import InvalidState, NotFound, NotPermitted
@@ -100,7 +104,9 @@ def _backend_defers() -> bool:
 
 def deliveries_enqueue(delivery_ids: list[int]) -> int:
     """Queue a send task for each delivery: those due now at once, later ones deferred where the task backend
-    can defer (else the sweep's dispatch queues them when they are due). Returns how many were queued."""
+    can defer (else the sweep's dispatch queues them when they are due). The delivery keeps when it was queued
+    and the task's id, so that the sweep's dispatch can tell a task waiting its turn from a lost one. Returns how
+    many were queued."""
     # The one import that must wait: the task module imports these services to run them.
     from ducha.reminders.tasks import deliver
 
@@ -113,38 +119,96 @@ def deliveries_enqueue(delivery_ids: list[int]) -> int:
         pk__in=delivery_ids, status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRY]
     ).values_list("id", "next_attempt_at")
     for delivery_id, next_attempt_at in list(rows):
+        # Marked before the task exists: a task that runs at once (or a crash right after queueing) must find the
+        # delivery already marked; a crash before queueing leaves a mark without a task id, which the dispatch
+        # treats as lost.
         if next_attempt_at <= now:
-            Delivery.objects.filter(pk=delivery_id).update(enqueued_at=now)
-            deliver.enqueue(delivery_id)
+            stamp = now
+            Delivery.objects.filter(pk=delivery_id).update(enqueued_at=stamp, task_id="")
+            result = deliver.enqueue(delivery_id)
         elif defers:
-            Delivery.objects.filter(pk=delivery_id).update(enqueued_at=next_attempt_at)
-            deliver.using(run_after=next_attempt_at).enqueue(delivery_id)
+            stamp = next_attempt_at
+            Delivery.objects.filter(pk=delivery_id).update(enqueued_at=stamp, task_id="")
+            result = deliver.using(run_after=next_attempt_at).enqueue(delivery_id)
         else:
             continue
+        # Only if the task has not already run and changed the delivery (a backend that runs tasks at once).
+        Delivery.objects.filter(pk=delivery_id, enqueued_at=stamp, task_id="").update(
+            task_id=str(result.id)[:64]
+        )
         queued += 1
     return queued
+
+
+def _tasks_waiting(task_ids: list[str]) -> set[str] | None:
+    """Of these task ids, those the task backend still holds waiting to run; None when the backend cannot tell
+    (one that keeps no results, such as the immediate backend: its tasks ran when they were queued)."""
+    from ducha.reminders.tasks import deliver
+
+    backend = deliver.get_backend()
+    if not backend.supports_get_result:
+        return None
+    ids = [task_id for task_id in task_ids if task_id]
+    if not ids:
+        return set()
+    if isinstance(backend, DatabaseBackend):
+        # django-tasks-db: one query for the batch rather than one per task (its model, once the apps are loaded).
+        from django_tasks_db.models import DBTaskResult
+
+        uuids = []
+        for task_id in ids:
+            try:
+                uuids.append(uuid.UUID(task_id))
+            except ValueError:
+                continue  # queued on another backend before a switch: lost to this one
+        waiting = DBTaskResult.objects.filter(pk__in=uuids, status=TaskResultStatus.READY)
+        return {str(pk) for pk in waiting.values_list("pk", flat=True)}
+    held = set()
+    for task_id in ids:
+        try:
+            result = backend.get_result(task_id)
+        except TaskResultDoesNotExist:
+            continue
+        if result.status == TaskResultStatus.READY:
+            held.add(task_id)
+    return held
 
 
 def deliveries_dispatch(*, at: dt.datetime | None = None) -> tuple[int, int]:
     """Housekeeping that every sweep does first: dead-letter deliveries whose worker died while sending (their
     outcome is unknown; resending could send twice), and queue due deliveries that no task is waiting for
     (retries on a backend that cannot defer, a lost queue, a crash between commit and queueing).
-    Returns (dead-lettered, queued)."""
+
+    A delivery queued more than REQUEUE_AFTER ago and still unsent is not queued again while its task still waits
+    in the queue (a long queue behind a slow channel): it is marked as seen waiting now instead. It is queued again
+    only when its task is gone (lost, failed, or ran without claiming it, such as a worker that died before the
+    claim), or has no task id (a crash between marking and queueing), or the backend cannot tell. So however many
+    sweeps pass, a delivery has one task waiting at a time. Returns (dead-lettered, queued)."""
     at = at or timezone.now()
     dead = Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=at - SENDING_LEASE).update(
         status=DeliveryStatus.DEAD,
         dead_at=at,
         last_error="interrupted while sending; the outcome is unknown, so it was not resent",
     )
-    due = list(
+    candidates = list(
         Delivery.objects.filter(
             Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=at - REQUEUE_AFTER),
             status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRY],
             next_attempt_at__lte=at,
         )
         .order_by("next_attempt_at", "id")
-        .values_list("id", flat=True)[:DISPATCH_BATCH]
+        .values_list("id", "enqueued_at", "task_id")[:DISPATCH_BATCH]
     )
+    waiting = _tasks_waiting([task_id for _pk, enqueued_at, task_id in candidates if enqueued_at is not None])
+    still_queued = [
+        pk
+        for pk, enqueued_at, task_id in candidates
+        if enqueued_at is not None and task_id in (waiting or ())
+    ]
+    if still_queued:
+        Delivery.objects.filter(pk__in=still_queued).update(enqueued_at=at)
+    skipped = set(still_queued)
+    due = [pk for pk, _enqueued_at, _task_id in candidates if pk not in skipped]
     return dead, deliveries_enqueue(due)
 
 

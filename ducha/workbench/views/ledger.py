@@ -33,6 +33,8 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from ducha.common import uploads
+from ducha.common.errors import DomainError
 from ducha.items.selectors import load_unit
 from ducha.orgs.models import Role, Unit, User
 from ducha.workbench import excel
@@ -374,6 +376,24 @@ def ledger_import(request: HttpRequest) -> HttpResponse:
             error_code=excel.FILE_TOO_LARGE,
             status=400,
         )
+    if uploads.file_extension(upload)[1] == "xlsx":
+        # The content against the extension (issue 17); other names are refused by the parser's own checks.
+        try:
+            uploads.upload_check(
+                upload,
+                extensions=("xlsx",),
+                max_bytes=excel.importing.IMPORT_MAX_BYTES,
+                user=user,
+                quota=False,
+            )
+        except DomainError:
+            # Not a workbook whatever its name (logged as a refused upload): the import's own answer to that.
+            return _upload_page(
+                request,
+                error=excel.file_error_message(excel.NOT_XLSX),
+                error_code=excel.NOT_XLSX,
+                status=400,
+            )
     _sweep_old_files(user)
     token = secrets.token_hex(16)
     stored = _import_file(user, token)

@@ -21,6 +21,7 @@ from ducha.clues import intake, selectors, services
 from ducha.clues.imports import read_rows
 from ducha.clues.models import Category, Channel
 from ducha.common import error_codes as codes
+from ducha.common import uploads
 from ducha.common.errors import DomainError, NotFound, ValidationFailed
 from ducha.orgs.models import Role, Unit, User
 from ducha.workbench.forms.fields import cleaned
@@ -121,6 +122,16 @@ def import_page(request: HttpRequest) -> HttpResponse:
             raise ValidationFailed(
                 codes.CLUE_IMPORT_FORMAT, fields={"file": _("The file may be at most 20 MB.")}
             )
+        # The content against the extension (issue 17); read and dropped, so no quota.
+        uploads.upload_check(
+            upload,
+            extensions=("xlsx", "jsonl"),
+            max_bytes=IMPORT_MAX_BYTES,
+            user=user,
+            quota=False,
+            type_code=codes.CLUE_IMPORT_FORMAT,
+            size_code=codes.CLUE_IMPORT_FORMAT,
+        )
         rows = read_rows(upload.name, upload.read())
         result = services.clues_import(actor=user, rows=rows)
     except DomainError as error:

@@ -228,8 +228,8 @@ def burden_page(request: HttpRequest) -> HttpResponse:
         request,
         "inspections/burden.html",
         {
-            "burden": selectors.burden(government, period),
-            "mix": selectors.office_mix(government, year),
+            "burden": selectors.burden(government, period, viewer=user),
+            "mix": selectors.office_mix(government, year, viewer=user),
             "period": period,
             "error": error,
             "rules": rules,
