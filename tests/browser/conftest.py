@@ -2,6 +2,10 @@
 
 Never downloads a browser: it launches /usr/bin/chromium (installed by `make test` / `.ci/run` as root). Where
 Chromium is missing, these tests are skipped with a printed notice. Screenshots go to test-artifacts/.
+
+Every page any test opens is watched for Content-Security-Policy violations (the browser reports each one on the
+console: "… violates the following Content Security Policy directive …"): one fails the test that caused it. A
+test that provokes one on purpose takes the `csp_violations` fixture and empties it.
 """
 
 from __future__ import annotations
@@ -39,6 +43,67 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tests/browser" in str(item.fspath):
             item.add_marker(skip)
+
+
+# --- Content-Security-Policy violations ---------------------------------------------------------------------------
+# What the browser refused since the current test began: "<page address>: <console message>".
+CSP_VIOLATIONS: list[str] = []
+
+
+def _watch(page) -> None:
+    """Collect the CSP violations the browser reports on this page's console (its frames' included)."""
+    if getattr(page, "_ducha_csp_watched", False):
+        return
+    page._ducha_csp_watched = True
+
+    def on_console(message) -> None:
+        if "Content Security Policy" in message.text:
+            CSP_VIOLATIONS.append(f"{page.url}: {message.text}")
+
+    page.on("console", on_console)
+
+
+class _WatchedBrowser:
+    """The browser, every page of every context it opens watched (contexts made by the tests themselves too)."""
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+
+    def __getattr__(self, name: str):
+        return getattr(self._browser, name)
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        context.on("page", _watch)
+        return context
+
+    def new_page(self, **options):
+        page = self._browser.new_page(**options)
+        _watch(page)
+        page.context.on("page", _watch)
+        return page
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    CSP_VIOLATIONS.clear()
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    result = yield
+    if CSP_VIOLATIONS:
+        found = "\n".join(dict.fromkeys(CSP_VIOLATIONS))
+        CSP_VIOLATIONS.clear()
+        pytest.fail(f"the browser refused content under the Content-Security-Policy:\n{found}", pytrace=False)
+    return result
+
+
+@pytest.fixture
+def csp_violations() -> list[str]:
+    """The violations collected so far in this test (live): a test that provokes one on purpose empties it."""
+    return CSP_VIOLATIONS
 
 
 @contextmanager
@@ -81,7 +146,7 @@ def chromium() -> Iterator[object]:
                 "--disable-quic",
             ],
         )
-        yield browser
+        yield _WatchedBrowser(browser)
         browser.close()
     finally:
         manager.__exit__(None, None, None)

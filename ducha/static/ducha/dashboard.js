@@ -25,6 +25,9 @@
       grid: { left: 8, right: 24, top: 36, bottom: 8, containLabel: true }
     };
     Object.keys(extra).forEach(function (key) { option[key] = extra[key]; });
+    // The tooltip is drawn on the chart's canvas: as HTML it would carry style attributes, which the page's
+    // Content-Security-Policy (style-src 'self', no 'unsafe-inline') refuses.
+    if (option.tooltip) option.tooltip.renderMode = "richText";
     return option;
   }
 

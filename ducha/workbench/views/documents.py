@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -409,6 +410,9 @@ def _pdf_unavailable(request: HttpRequest, document: Document, subject: Subject,
 @login_required
 @require_GET
 @xframe_options_sameorigin  # the print page shows it in a frame
+# …which the CSP must allow too (frame-ancestors), and the browser's PDF viewer is a plugin (object-src). (django-csp
+# types its decorators for views taking the request alone.)
+@csp_replace({"frame-ancestors": ["'self'"], "object-src": ["'self'"]})  # type: ignore[arg-type]
 def document_pdf(request: HttpRequest, document_id: int) -> HttpResponse:
     """The PDF of the issued .docx, shown in the browser (converted once, then kept)."""
     document, subject = _document_or_404(user_of(request), document_id)
