@@ -82,9 +82,12 @@ def bulletins_for(actor: User, **filters: Any) -> QuerySet[Bulletin]:
     # A unit sees the bulletins issued by its government (they are circulated to every unit), and a township the
     # bulletins of the county that name it (a township is a government of its own).
     named = Q(units__unit_id=actor.unit_id) if actor.unit_id is not None else Q(pk__in=[])
-    return rows.filter(
-        Q(government_id=_government_id(actor)) | named, status=BulletinStatus.ISSUED, **filters
-    ).distinct()
+    # The caller's filters apply on top (a `status` among them must not clash with the issued-only rule: 500).
+    return (
+        rows.filter(Q(government_id=_government_id(actor)) | named, status=BulletinStatus.ISSUED)
+        .filter(**filters)
+        .distinct()
+    )
 
 
 def published_bulletins() -> QuerySet[Bulletin]:

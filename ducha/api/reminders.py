@@ -138,4 +138,5 @@ def mandatory(request: HttpRequest) -> Any:
 @router.put("/reminders/mandatory", response={200: MandatoryIn, **ERRORS})
 def mandatory_update(request: HttpRequest, payload: MandatoryIn) -> Any:
     """The office sets which kinds always go on which external channel, e.g. [["overdue", "sms"]]."""
-    return {"mandatory": services.mandatory_channels_set(actor=actor(request), pairs=payload.mandatory)}
+    pairs = [(kind, channel) for kind, channel in payload.mandatory]
+    return {"mandatory": services.mandatory_channels_set(actor=actor(request), pairs=pairs)}

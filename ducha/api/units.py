@@ -3,14 +3,14 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router
 
-from ducha.api.base import actor
+from ducha.api.base import ERRORS, actor
 from ducha.api.schemas import Id, MeOut, UnitPage
 from ducha.orgs.models import Unit
 
 router = Router(tags=["units"])
 
 
-@router.get("/units/", response=UnitPage, summary="单位列表")
+@router.get("/units/", response={200: UnitPage, **ERRORS}, summary="单位列表")
 def unit_list(
     request: HttpRequest, parent: Id | None = None, cursor: Id | None = None, limit: int = 500
 ) -> dict:
@@ -35,7 +35,7 @@ def unit_list(
     return {"units": units, "next_cursor": rows[limit - 1]["id"] if len(rows) > limit else None}
 
 
-@router.get("/me", response=MeOut, summary="当前用户")
+@router.get("/me", response={200: MeOut, **ERRORS}, summary="当前用户")
 def me(request: HttpRequest) -> dict:
     user = actor(request)
     unit = user.unit

@@ -4,9 +4,14 @@ preferences and the kinds that always go on an external channel."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Schema
+from pydantic import Field
+
+# A (kind, channel) pair, e.g. ["overdue", "sms"]: documented as an array of exactly two strings. The same JSON as a
+# tuple, whose JSON Schema (`prefixItems`, OpenAPI 3.1 only) the fuzzer and many client generators cannot read.
+KindChannel = Annotated[list[str], Field(min_length=2, max_length=2)]
 
 
 class MessageOut(Schema):
@@ -51,12 +56,12 @@ class PreferencesIn(Schema):
 
 class PreferencesOut(Schema):
     channels: dict[str, bool]
-    mandatory: list[tuple[str, str]]
+    mandatory: list[KindChannel]
     addresses: dict[str, str]
 
 
 class MandatoryIn(Schema):
-    mandatory: list[tuple[str, str]]
+    mandatory: list[KindChannel]
 
 
 class ReminderOut(Schema):
