@@ -63,6 +63,8 @@ def _fresh_clue_knowledge() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _media_root(tmp_path, settings) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
+    # The audit chain's daily anchor files (the scheduler writes one on its first round): never the project's var/.
+    settings.DUCHA_AUDIT_ANCHOR_DIR = tmp_path / "audit-anchors"
     # Counted live in tests: the in-memory cache outlives each test's rolled-back data.
     settings.DUCHA_DASHBOARD_CACHE_SECONDS = 0
     # No test reaches a PDF engine unless it asks for one (the `pdf_engine` fixture).
@@ -106,13 +108,17 @@ class ApiClient:
 
 @pytest.fixture
 def api(world):
+    from ducha.orgs.models import ApiToken
     from ducha.orgs.services import token_issue
 
     tokens: dict[str, str] = {}
 
     def as_user(username: str) -> ApiClient:
         if username not in tokens:
-            tokens[username] = token_issue(user=world.user(username))
+            tokens[username], row = token_issue(user=world.user(username))
+            # Tests travel across months and years from wherever the suite's clock stands; expiry has its own
+            # tests (tests/api/test_tokens.py), so these tokens outlive any journey.
+            ApiToken.objects.filter(pk=row.pk).update(expires_at=row.expires_at + datetime.timedelta(days=3650))
         return ApiClient(tokens[username])
 
     return as_user

@@ -9,10 +9,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.views import openapi_json
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, SessionAuth
@@ -34,10 +37,12 @@ class ChineseJSONRenderer(JSONRenderer):
 
 
 class BearerToken(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = token_authenticate(token)
-        if user is not None:
-            request.user = user
+    """`Authorization: Bearer <token>`. A token refused (unknown, revoked, expired: 401; read-only on a write: 403)
+    ends the request with its own code; without the header ninja goes on to the session."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> User:
+        user = token_authenticate(token, method=request.method or "GET")
+        request.user = user
         return user
 
 
@@ -48,11 +53,44 @@ def actor(request: HttpRequest) -> User:
     return user
 
 
+def _docs_refusal(request: HttpRequest, *, document: bool) -> HttpResponse | None:
+    """Unless DUCHA_API_DOCS_PUBLIC (read per request), the docs page and the OpenAPI document are for the signed
+    in: the page sends a stranger to the sign-in page; the document answers 401 JSON, and takes a bearer token too."""
+    if settings.DUCHA_API_DOCS_PUBLIC or request.user.is_authenticated:
+        return None
+    if not document:
+        return redirect_to_login(request.get_full_path())
+    header = request.headers.get("Authorization", "")
+    scheme, _space, token = header.partition(" ")
+    if scheme.lower() == "bearer":
+        try:
+            token_authenticate(token.strip(), method="GET")
+        except DomainError as error:
+            return HttpResponse(
+                json.dumps(error.as_dict(), ensure_ascii=False),
+                status=error.status,
+                content_type="application/json; charset=utf-8",
+            )
+        return None
+    body = {
+        "code": error_codes.NOT_AUTHENTICATED,
+        "message": str(error_codes.message_for(error_codes.NOT_AUTHENTICATED)),
+    }
+    return HttpResponse(
+        json.dumps(body, ensure_ascii=False), status=401, content_type="application/json; charset=utf-8"
+    )
+
+
 def unescaped_json(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """The OpenAPI document is served by ninja's own view; re-encode it so Chinese reads as Chinese."""
+    """The OpenAPI document is served by ninja's own view; re-encode it so Chinese reads as Chinese. Both it and
+    the docs page are behind sign-in unless DUCHA_API_DOCS_PUBLIC."""
+    document = getattr(view, "func", view) is openapi_json
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        refusal = _docs_refusal(request, document=document)
+        if refusal is not None:
+            return refusal
         response = view(request, *args, **kwargs)
         if response.get("Content-Type", "").startswith("application/json"):
             response.content = json.dumps(json.loads(response.content), ensure_ascii=False).encode()

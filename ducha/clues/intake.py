@@ -26,6 +26,7 @@ from ducha.audit.models import Event, EventType
 from ducha.clues import routing, text
 from ducha.clues.models import SETTLED, Case, Clue, ClueKey, Place, RoutingExample, UnitDuties
 from ducha.common.crypto import seal
+from ducha.common.masking import mask_reporter
 from ducha.orgs.models import Unit, UnitKind, UnitLevel, User
 
 CANDIDATES = 50
@@ -189,17 +190,6 @@ def candidates_for(
 # --- taking a batch in ------------------------------------------------------------------------------------------
 
 
-def mask(name: str, phone: str) -> str:
-    """What everyone but the keeper sees of a reporter: "张**  138****5678"."""
-    parts = []
-    if name:
-        parts.append(name[0] + "*" * max(1, len(name) - 1))
-    if phone:
-        digits = phone.strip()
-        parts.append(digits[:3] + "****" + digits[-4:] if len(digits) >= 8 else "****")
-    return " ".join(parts)
-
-
 def title_of(body: str) -> str:
     line = " ".join(body.split())
     return line if len(line) <= 40 else line[:40] + "…"
@@ -306,7 +296,7 @@ def clues_take_in(*, government: Unit, incoming: Sequence[Incoming], actor: User
                 anonymous=not (entry.name or entry.phone),
                 reporter_name=seal(entry.name),
                 reporter_phone=seal(entry.phone),
-                reporter_masked=mask(entry.name, entry.phone),
+                reporter_masked=mask_reporter(entry.name, entry.phone),
                 source_digest=entry.source_digest,
                 terms=analysis.terms,
                 similar=similar,

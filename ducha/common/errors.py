@@ -35,6 +35,12 @@ class ValidationFailed(DomainError):
     status = 400
 
 
+class NotAuthenticated(DomainError):
+    """The credentials (an API token, a user name and password, a one-time code) were refused: sign in again."""
+
+    status = 401
+
+
 class NotPermitted(DomainError):
     status = 403
 

@@ -18,8 +18,11 @@ Background work and notifications (see docs/deployment.md):
   DUCHA_WEBHOOK_URL, DUCHA_WEBHOOK_STYLE            default group robot (wecom|dingtalk) besides those in the admin
   DUCHA_SITE_URL        the address put in messages' links (default http://127.0.0.1:8000)
   DUCHA_ARCHIVE_DIR, DUCHA_ARCHIVE_FONDS, DUCHA_ARCHIVE_RECEIVER   the archive dossiers (see below)
-  DUCHA_FIELD_KEY       32 hex digits: the SM4 key sealing reporters' names and phones (default: derived from
-                        the secret key, for development)
+  DUCHA_FIELD_KEYS      "3:<32 hex>,2:<32 hex>": the SM4 keys sealing personal data at rest (users' phones,
+                        reporters' names and phones), by version; the first seals, the others still unseal.
+                        Rotate with `ducha rotate_field_key` (its --help gives the steps; ducha.common.crypto)
+  DUCHA_FIELD_KEY       32 hex digits: the older single key, still valid as version 1 (with neither set: a key
+                        derived from the secret key, version 1, for development)
   DUCHA_CLUE_RATE_PER_SOURCE, DUCHA_CLUE_RATE_GLOBAL   public clue limits "count/seconds" (0 lifts a limit)
   DUCHA_CLUE_CAPTCHA    0 lifts the public form's picture code (imports and load tests); default on
   Security (docs/security.md): DUCHA_SESSION_IDLE_SECONDS, DUCHA_SESSION_MAX_SECONDS, DUCHA_LOCKOUT_FAILURES,
@@ -228,9 +231,20 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DUCHA_LOCKOUT_MINUTES"
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
+# Sign-ins are in the audit log (ducha.orgs.security); django-axes need not log each one again.
+AXES_VERBOSE = False
 # Behind N reverse proxies the client's address is the Nth from the right of X-Forwarded-For (0: REMOTE_ADDR).
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("DUCHA_PROXY_COUNT", "0")) or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# The address as ducha.orgs.security.client_ip reads it (REMOTE_ADDR, or the Nth from the right of X-Forwarded-For
+# behind N proxies): django-ipware is not installed, and without this every client behind a proxy would be one.
+AXES_CLIENT_IP_CALLABLE = "ducha.orgs.security.client_ip"
+# A lockout lasts AXES_COOLOFF_TIME from the failure that caused it: attempts refused meanwhile neither count nor
+# extend it (so nobody can keep an account locked for ever by guessing on), and the office can lift it sooner.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# 429 with the code `locked_out`: the locked page, or JSON under /api/.
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "ducha.orgs.security.lockout_response"
 # Passwords: expire after this many days (0: never; production default 90); how many earlier ones may not return.
 DUCHA_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("DUCHA_PASSWORD_MAX_AGE_DAYS", "0" if DEBUG else "90"))
 DUCHA_PASSWORD_HISTORY = 5
@@ -256,6 +270,25 @@ SECURE_PROXY_SSL_HEADER = (
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp 4): scripts and styles from this site's own files only — no inline script,
+# style element or style attribute, no eval (htmx runs with allowEval off and its indicator styles in ducha.css,
+# base.html's htmx-config). Images may be data: URIs (the favicon placeholder, the API docs' icons, a QR code).
+# Nothing may frame a page (frame-ancestors 'none', with X-Frame-Options DENY for old browsers); the one exception
+# is the issued PDF, framed by its own print page (documents.document_pdf replaces frame-ancestors with 'self').
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 # The API's documentation pages: public in development, behind sign-in in production.
 DUCHA_API_DOCS_PUBLIC = env_bool("DUCHA_API_DOCS_PUBLIC", default=DEBUG)
 # Audit: the daily anchors of the hash chain are written here; events are kept at least this many days (never
@@ -272,6 +305,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DUCHA_LOG_LEVEL", "INFO")},
+    # django-axes reports every sign-in at INFO; the audit log has them (ducha.orgs.security).
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # --- Domain settings -------------------------------------------------------------------------------------------
@@ -288,6 +323,29 @@ DUCHA_ATTACHMENT_MAX_BYTES = int(os.environ.get("DUCHA_ATTACHMENT_MAX_BYTES", st
 DUCHA_ATTACHMENT_EXTENSIONS = env_list(
     "DUCHA_ATTACHMENT_EXTENSIONS", "pdf,doc,docx,xls,xlsx,wps,et,ofd,txt,jpg,jpeg,png,zip"
 )
+# Uploads (issue 17): a multipart body is refused before it is read when it declares more than
+# DUCHA_UPLOAD_REQUEST_MAX_BYTES (default: five files at the attachment limit and the form's fields), and reading
+# stops as soon as one file passes DUCHA_UPLOAD_FILE_MAX_BYTES (the largest file any form takes); each path then
+# checks its own limit, the content against the extension and the uploader's quota (ducha.common.uploads).
+DUCHA_UPLOAD_FORM_OVERHEAD_BYTES = 1024 * 1024
+DUCHA_UPLOAD_FILE_MAX_BYTES = int(
+    os.environ.get("DUCHA_UPLOAD_FILE_MAX_BYTES", str(DUCHA_ATTACHMENT_MAX_BYTES))
+)
+DUCHA_UPLOAD_REQUEST_MAX_BYTES = int(
+    os.environ.get(
+        "DUCHA_UPLOAD_REQUEST_MAX_BYTES",
+        str(5 * DUCHA_UPLOAD_FILE_MAX_BYTES + DUCHA_UPLOAD_FORM_OVERHEAD_BYTES),
+    )
+)
+FILE_UPLOAD_HANDLERS = [
+    "ducha.common.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Files up to this size stay in memory while a request is handled; larger ones go to a temporary file.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# The form's other fields (not files) together.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Background tasks, reminders and notifications ------------------------------------------------------------
 # The same task code runs on every backend; only this setting changes (docs/deployment.md).
@@ -371,6 +429,7 @@ DUCHA_ARCHIVE_RECEIVER = os.environ.get("DUCHA_ARCHIVE_RECEIVER", "")
 
 # --- 互联网+督查: the public clue channel ---------------------------------------------------------------------
 DUCHA_FIELD_KEY = os.environ.get("DUCHA_FIELD_KEY", "")
+DUCHA_FIELD_KEYS = os.environ.get("DUCHA_FIELD_KEYS", "")
 # Public submissions: at most this many per sending address, and in all, in a window ("count/seconds"; "0": no limit).
 DUCHA_CLUE_RATE_PER_SOURCE = os.environ.get("DUCHA_CLUE_RATE_PER_SOURCE", "5/3600")
 DUCHA_CLUE_RATE_GLOBAL = os.environ.get("DUCHA_CLUE_RATE_GLOBAL", "3000/3600")

@@ -6,8 +6,10 @@ from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from ducha.common.fields import SealedTextField
 from ducha.common.models import BaseModel
 
 
@@ -99,7 +101,9 @@ class User(AbstractUser):
     unit = models.ForeignKey(
         Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
-    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    # For SMS reminders. Sealed at rest (SM4, ducha.common.fields): code reads the plain number; it cannot be
+    # searched; lists show it masked (ducha.common.masking.mask_phone).
+    phone = SealedTextField(_("mobile phone"), max_length=20, blank=True)
     title = models.CharField(_("job title"), max_length=50, blank=True)
     # Security (issue 17, docs/security.md).
     password_changed_at = models.DateTimeField(_("password changed"), null=True, blank=True)
@@ -126,6 +130,14 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.full_name or self.username
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Every session stores this hash; it covers the security stamp as well as the password, so a new stamp
+        # (sign-out everywhere, ducha.orgs.sessions) ends every session. An empty stamp keeps Django's own hash.
+        key_salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+        return salted_hmac(
+            key_salt, self.password + self.security_stamp, secret=secret, algorithm="sha256"
+        ).hexdigest()
 
 
 class RoleGrant(models.Model):

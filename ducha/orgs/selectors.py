@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from ducha.common import error_codes as codes
 from ducha.common.errors import NotPermitted
-from ducha.orgs.models import LEVEL_RANK, Unit, UnitKind, UnitLevel
+from ducha.orgs.models import LEVEL_RANK, ApiToken, Unit, UnitKind, UnitLevel
 
 if TYPE_CHECKING:
     from ducha.orgs.models import User
@@ -36,3 +36,8 @@ def delegation_targets(own: Unit, government: Unit) -> QuerySet[Unit]:
         .filter(Q(path__startswith=own.path) | Q(level__in=lower_levels, path__startswith=government.path))
         .exclude(pk=own.pk)
     )
+
+
+def tokens_of(user: User) -> QuerySet[ApiToken]:
+    """`user`'s API tokens, newest first, live and revoked (the digest is never shown)."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")

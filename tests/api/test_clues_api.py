@@ -79,7 +79,7 @@ def submit(client: Client, world, **fields):
 
 
 def as_keeper(keeper) -> ApiClient:
-    return ApiClient(token_issue(user=keeper))
+    return ApiClient(token_issue(user=keeper)[0])
 
 
 def put(client: ApiClient, path: str, data: dict):
@@ -128,7 +128,7 @@ def test_an_anonymous_submission_gives_a_code_whose_public_page_shows_the_progre
 
 
 def api_office(world) -> ApiClient:
-    return ApiClient(token_issue(user=world.user("office")))
+    return ApiClient(token_issue(user=world.user("office"))[0])
 
 
 @pytest.mark.parametrize(
@@ -330,7 +330,7 @@ def test_units_are_refused_and_another_government_sees_nothing(world, keeper, ap
     stranger = ApiClient(
         token_issue(
             user=user_create(username="ybx_office", password=None, unit=office_unit, roles=[Role.OFFICE])
-        )
+        )[0]
     )
 
     assert body(stranger.get("/clues/"))["rows"] == []

@@ -36,18 +36,24 @@ def _quiet(client):
 
 
 @pytest.mark.parametrize(
-    "authorization",
-    [None, "Bearer not-a-real-token", "Bearer ", "Basic b2ZmaWNlOkR1Y2hhQDIwMjY=", "Token abc"],
+    ("authorization", "code"),
+    [
+        (None, "not_authenticated"),
+        ("Bearer not-a-real-token", "token_invalid"),
+        ("Bearer ", "token_invalid"),
+        ("Basic b2ZmaWNlOkR1Y2hhQDIwMjY=", "not_authenticated"),
+        ("Token abc", "not_authenticated"),
+    ],
     ids=["missing", "unknown-token", "empty-token", "basic-scheme", "other-scheme"],
 )
-def test_401_without_a_valid_token(client, world, authorization):
+def test_401_without_a_valid_token(client, world, authorization, code):
     headers = {"Authorization": authorization} if authorization else {}
-    error(client.get("/api/v1/items/", headers=headers), 401, "not_authenticated")
-    error(client.get("/api/v1/me", headers=headers), 401, "not_authenticated")
+    error(client.get("/api/v1/items/", headers=headers), 401, code)
+    error(client.get("/api/v1/me", headers=headers), 401, code)
     created = client.post(
         "/api/v1/items/", _create_payload(world), content_type="application/json", headers=headers
     )
-    error(created, 401, "not_authenticated")
+    error(created, 401, code)
     assert not Item.objects.exists()
 
 
@@ -57,12 +63,12 @@ def test_401_for_a_deactivated_user_or_token(world, api):
     user = world.user("fgw")
     user.is_active = False
     user.save(update_fields=["is_active"])
-    error(fgw.get("/me"), 401, "not_authenticated")
+    error(fgw.get("/me"), 401, "token_invalid")
 
-    token = token_issue(user=world.user("jyj"))
+    token, _ = token_issue(user=world.user("jyj"))
     world.user("jyj").api_tokens.update(is_active=False)
     response = fgw.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
-    error(response, 401, "not_authenticated")
+    error(response, 401, "token_revoked")
 
 
 # --- 400 ------------------------------------------------------------------------------------------------------

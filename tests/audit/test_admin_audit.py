@@ -97,6 +97,23 @@ def test_a_form_saved_without_a_change_writes_nothing(admin_site, world):
     assert events(EventType.ADMIN_CHANGED, "orgs.user", user.pk) == []
 
 
+def test_a_phone_changed_in_the_admin_is_audited_as_a_digest_never_the_number(admin_site, world):
+    user = world.user("fgw")
+    User.objects.filter(pk=user.pk).update(phone="13800001111")
+    user.refresh_from_db()
+
+    response = admin_site.post(
+        reverse("admin:orgs_user_change", args=[user.pk]), user_form(user, phone="13922223333")
+    )
+
+    assert response.status_code == 302
+    [event] = events(EventType.ADMIN_CHANGED, "orgs.user", user.pk)
+    logged = str(event.old) + str(event.new) + event.comment
+    assert "13800001111" not in logged and "13922223333" not in logged
+    assert event.old["phone"].startswith("sealed:") and event.new["phone"].startswith("sealed:")
+    assert event.old["phone"] != event.new["phone"]
+
+
 def test_a_password_set_by_the_administrator_is_audited_without_the_hash(admin_site, world):
     user = world.user("jyj")
     old_hash = user.password

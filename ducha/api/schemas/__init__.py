@@ -3,6 +3,7 @@
 OpenAPI document names each component after its class, so every class name is unique across the API (a test holds
 this); the names are re-exported here: routers write `from ducha.api.schemas import ItemOut`."""
 
+from ducha.api.schemas.auth import TokenIssuedOut, TokenIssueIn, TokenOut
 from ducha.api.schemas.common import (
     MAX_ID,
     ActionOut,
@@ -237,6 +238,9 @@ __all__ = [
     "TeamMemberOut",
     "TextIn",
     "TodosOut",
+    "TokenIssueIn",
+    "TokenIssuedOut",
+    "TokenOut",
     "TrackerIn",
     "TrainIn",
     "UnitOut",

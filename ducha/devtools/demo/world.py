@@ -175,6 +175,16 @@ def demo_world_create() -> DemoWorld:
         is_staff=True,
         is_superuser=True,
     )
+    # 安全审计员 (等保): reads the audit log and changes nothing; in no unit, so no unit's work is theirs.
+    users["auditor"] = user_create(
+        username="auditor",
+        password=None,
+        password_hash=_password_hash(),
+        unit=None,
+        roles=[Role.AUDITOR],
+        full_name="审计员",
+        title="安全审计员",
+    )
     _person(users, "office", supervision_office, [Role.OFFICE], "周督查", "督查室主任")
     _person(users, "office2", supervision_office, [Role.OFFICE], "吴明", "督查室科员")
     _person(users, "leader", county, [Role.LEADER], "陈副县长", "分管副县长")
