@@ -298,7 +298,9 @@ def test_every_get_answers_what_it_documents(world, checked, called, document, t
     [rectification] = cgz.get(f"/inspections/{inspection_id}/rectifications")
     rectification_path = f"/inspections/{inspection_id}/rectifications/{rectification['id']}"
     cgz.post(f"{rectification_path}/plan", {"plan": "一个月内拨付到位。"})
-    evidence = cgz.upload(f"{rectification_path}/evidence", "after.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00photo after the fix")
+    evidence = cgz.upload(
+        f"{rectification_path}/evidence", "after.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00photo after the fix"
+    )
     office.post(
         f"/inspections/{inspection_id}/results",
         {"unit": world.townships["cgz"].pk, "kind": "criticise", "reason": "资金拨付滞后"},

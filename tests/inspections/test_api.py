@@ -256,7 +256,9 @@ def test_plan_to_verification_over_http(world, api, today):
     upload = zjj.client.post(
         f"/api/v1/inspections/{inspection_id}/findings/{finding['id']}/evidence",
         {
-            "file": SimpleUploadedFile("wall.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00photo of a cracked wall", "image/jpeg"),
+            "file": SimpleUploadedFile(
+                "wall.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00photo of a cracked wall", "image/jpeg"
+            ),
             "kind": "photo",
             "place": "东街12号",
         },
@@ -268,7 +270,9 @@ def test_plan_to_verification_over_http(world, api, today):
         f"/api/v1/inspections/{inspection_id}/evidence/{evidence['id']}", headers=office.headers
     )
     assert (
-        downloaded.status_code == 200 and b"".join(downloaded.streaming_content) == b"\xff\xd8\xff\xe0\x00\x10JFIF\x00photo of a cracked wall"
+        downloaded.status_code == 200
+        and b"".join(downloaded.streaming_content)
+        == b"\xff\xd8\xff\xe0\x00\x10JFIF\x00photo of a cracked wall"
     )
     body(zjj.post(f"/inspections/{inspection_id}/finish"))
     # the conclusion: drafted by the team leader, submitted by the office, approved by the head, issued
@@ -326,7 +330,11 @@ def test_plan_to_verification_over_http(world, api, today):
     body(cgz.post(f"{rbase}/plan", {"plan": "加固2户墙体"}))
     reused = cgz.client.post(
         f"/api/v1{rbase}/evidence",
-        {"file": SimpleUploadedFile("after.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00photo of a cracked wall", "image/jpeg")},
+        {
+            "file": SimpleUploadedFile(
+                "after.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00photo of a cracked wall", "image/jpeg"
+            )
+        },
         headers=cgz.headers,
     )
     assert body(reused, 201)["is_flagged"] is True  # the inspectors' own photo as proof of the fix

@@ -133,7 +133,9 @@ def test_a_reused_photo_is_flagged_on_the_page(browser, world):
             {
                 "finding": finding.pk,
                 "kind": "photo",
-                "file": SimpleUploadedFile("p.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00one photo", "image/jpeg"),
+                "file": SimpleUploadedFile(
+                    "p.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00one photo", "image/jpeg"
+                ),
             },
         )
     html = client.get(f"/inspections/{inspection.pk}/").content.decode()
