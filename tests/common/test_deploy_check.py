@@ -19,7 +19,9 @@ def production_environment(tmp_path: Path) -> dict[str, str]:
     inherited = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith("DUCHA_") and name not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
+        if not name.startswith("DUCHA_")
+        # the browser tests' permission to call the ORM from Playwright's loop, never a production variable
+        and name not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     return {
         **inherited,

@@ -7,6 +7,7 @@ tests/browser/test_csp.py and the violation collector in tests/browser/conftest.
 
 from __future__ import annotations
 
+import json
 import re
 import runpy
 from html.parser import HTMLParser
@@ -166,6 +167,14 @@ def test_every_page_has_a_strict_policy_and_no_inline_code(client, world, userna
     assert_strict(policy_of(response))
     assert "img-src" in policy_of(response)
     assert inline_code_served(response.content.decode()) == []
+    if username and not path.startswith("/admin/"):  # the administration has no htmx
+        # htmx reads the first htmx-config only: whichever it is, it injects no style, evaluates nothing and never
+        # copies a style attribute while settling a swap (each would be refused under the policy).
+        first = re.search(r"<meta name=\"htmx-config\" content='([^']*)'>", response.content.decode())
+        assert first is not None
+        config = json.loads(first.group(1))
+        assert config["includeIndicatorStyles"] is False and config["allowEval"] is False
+        assert "style" not in config["attributesToSettle"]
 
 
 def test_the_policy_is_sent_on_errors_and_api_answers_too(client, world):

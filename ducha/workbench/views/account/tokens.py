@@ -24,9 +24,9 @@ from ducha.orgs.models import TokenScope
 
 
 class TokenIssueForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=50, required=False, strip=True)
+    name = forms.CharField(label=gettext_lazy("Token name"), max_length=50, required=False, strip=True)
     scope = forms.ChoiceField(
-        label=gettext_lazy("Scope"), choices=TokenScope.choices, initial=TokenScope.READ
+        label=gettext_lazy("Token scope"), choices=TokenScope.choices, initial=TokenScope.READ
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
