@@ -118,7 +118,9 @@ def api(world):
             tokens[username], row = token_issue(user=world.user(username))
             # Tests travel across months and years from wherever the suite's clock stands; expiry has its own
             # tests (tests/api/test_tokens.py), so these tokens outlive any journey.
-            ApiToken.objects.filter(pk=row.pk).update(expires_at=row.expires_at + datetime.timedelta(days=3650))
+            ApiToken.objects.filter(pk=row.pk).update(
+                expires_at=row.expires_at + datetime.timedelta(days=3650)
+            )
         return ApiClient(tokens[username])
 
     return as_user
