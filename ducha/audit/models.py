@@ -253,6 +253,41 @@ class EventType(models.TextChoices):
     FIELD_KEY_ROTATED = "field_key_rotated", _("personal data re-sealed under a new key")
 
 
+# The account's own life, as its owner sees it on 登录记录 (ducha.orgs.security).
+ACCOUNT_EVENT_TYPES: tuple[str, ...] = (
+    EventType.SIGNED_IN,
+    EventType.SIGN_IN_FAILED,
+    EventType.LOCKED_OUT,
+    EventType.UNLOCKED,
+    EventType.SIGNED_OUT,
+    EventType.SIGNED_OUT_EVERYWHERE,
+    EventType.SESSION_EXPIRED,
+    EventType.PASSWORD_CHANGED,
+    EventType.PASSWORD_SET_BY_ADMIN,
+    EventType.OTP_ENROLLED,
+    EventType.OTP_RESET,
+    EventType.OTP_FAILED,
+    EventType.RECOVERY_CODES_ISSUED,
+    EventType.RECOVERY_CODE_USED,
+    EventType.TOKEN_ISSUED,
+    EventType.TOKEN_REVOKED,
+)
+# What the auditor's "security events only" shows: the accounts' life, refusals, exports, the log's own anchors,
+# backups, and the reads of what is secret (confidential items, unannounced inspections, reporters' identities).
+SECURITY_EVENT_TYPES: tuple[str, ...] = (
+    *ACCOUNT_EVENT_TYPES,
+    EventType.PERMISSION_REFUSED,
+    EventType.EXPORTED,
+    EventType.UPLOAD_REFUSED,
+    EventType.AUDIT_ANCHORED,
+    EventType.BACKUP_MADE,
+    EventType.FIELD_KEY_ROTATED,
+    EventType.ITEM_VIEWED,
+    EventType.INSPECTION_VIEWED,
+    EventType.CLUE_REPORTER_VIEWED,
+)
+
+
 class Event(models.Model):
     id = models.BigAutoField(primary_key=True)
     # No `choices=` on the column: every app adds event types, and the table's schema must not change for that.

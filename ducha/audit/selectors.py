@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from ducha.audit.models import Event, EventType
+from ducha.audit.models import SECURITY_EVENT_TYPES, Event
 from ducha.common import error_codes
 from ducha.common.errors import NotPermitted
 
@@ -23,36 +23,6 @@ if TYPE_CHECKING:
 
 # The roles that read the audit log, by value: audit sits below orgs and does not import its Role at run time.
 AUDIT_READER_ROLES = ("auditor", "admin")  # Role.AUDITOR, Role.ADMIN
-
-# What "security events only" shows: sign-ins and the account's life, refusals, exports, the log's own anchors,
-# backups, and the reads of what is secret (confidential items, unannounced inspections, reporters' identities).
-SECURITY_EVENT_TYPES: tuple[str, ...] = (
-    EventType.SIGNED_IN,
-    EventType.SIGN_IN_FAILED,
-    EventType.LOCKED_OUT,
-    EventType.UNLOCKED,
-    EventType.SIGNED_OUT,
-    EventType.SIGNED_OUT_EVERYWHERE,
-    EventType.SESSION_EXPIRED,
-    EventType.PASSWORD_CHANGED,
-    EventType.PASSWORD_SET_BY_ADMIN,
-    EventType.OTP_ENROLLED,
-    EventType.OTP_RESET,
-    EventType.OTP_FAILED,
-    EventType.RECOVERY_CODES_ISSUED,
-    EventType.RECOVERY_CODE_USED,
-    EventType.TOKEN_ISSUED,
-    EventType.TOKEN_REVOKED,
-    EventType.PERMISSION_REFUSED,
-    EventType.EXPORTED,
-    EventType.UPLOAD_REFUSED,
-    EventType.AUDIT_ANCHORED,
-    EventType.BACKUP_MADE,
-    EventType.FIELD_KEY_ROTATED,
-    EventType.ITEM_VIEWED,
-    EventType.INSPECTION_VIEWED,
-    EventType.CLUE_REPORTER_VIEWED,
-)
 
 PAGE_SIZE = 50
 PAGE_SIZE_MAX = 200

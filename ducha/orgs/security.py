@@ -26,7 +26,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from ducha.audit.models import Event, EventType
+from ducha.audit.models import ACCOUNT_EVENT_TYPES, Event, EventType
 from ducha.audit.services import security_event_record
 from ducha.common import error_codes
 from ducha.common.errors import InvalidState, NotFound, NotPermitted
@@ -278,24 +278,6 @@ def lockout_lift(
 
 # --- Sign-in history ---------------------------------------------------------------------------------------------
 
-HISTORY_EVENT_TYPES: tuple[str, ...] = (
-    EventType.SIGNED_IN,
-    EventType.SIGN_IN_FAILED,
-    EventType.LOCKED_OUT,
-    EventType.UNLOCKED,
-    EventType.SIGNED_OUT,
-    EventType.SIGNED_OUT_EVERYWHERE,
-    EventType.SESSION_EXPIRED,
-    EventType.PASSWORD_CHANGED,
-    EventType.PASSWORD_SET_BY_ADMIN,
-    EventType.OTP_ENROLLED,
-    EventType.OTP_RESET,
-    EventType.OTP_FAILED,
-    EventType.RECOVERY_CODES_ISSUED,
-    EventType.RECOVERY_CODE_USED,
-    EventType.TOKEN_ISSUED,
-    EventType.TOKEN_REVOKED,
-)
 HISTORY_PAGE_SIZE = 50
 
 
@@ -313,7 +295,7 @@ def security_events_for(
     if viewer.pk != user.pk and not is_administrator(viewer):
         raise NotPermitted(error_codes.ROLE_REQUIRED)
     limit = max(1, min(limit, 200))
-    events = Event.objects.filter(subject_type="user", subject_id=user.pk, event_type__in=HISTORY_EVENT_TYPES)
+    events = Event.objects.filter(subject_type="user", subject_id=user.pk, event_type__in=ACCOUNT_EVENT_TYPES)
     if before_id is not None:
         events = events.filter(id__lt=before_id)
     rows = list(events.order_by("-id")[: limit + 1])

@@ -7,7 +7,6 @@ import datetime
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -21,16 +20,6 @@ from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import Item
 from ducha.orgs.models import Role
 from tests.helpers import advance, make_item
-
-
-@pytest.fixture
-def signed_in(world):
-    def as_user(username: str) -> Client:
-        client = Client()
-        client.force_login(world.user(username))
-        return client
-
-    return as_user
 
 
 def shown_ids(response) -> list[int]:

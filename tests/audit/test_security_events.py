@@ -3,7 +3,6 @@ log for every signed-in user, on the web pages and on the API, and never fails t
 
 from __future__ import annotations
 
-import pytest
 from django.test import Client
 
 from ducha.audit import middleware
@@ -18,16 +17,6 @@ def security_events(event_type: str, user) -> list[Event]:
     return list(
         Event.objects.filter(event_type=event_type, subject_type="user", subject_id=user.pk).order_by("id")
     )
-
-
-@pytest.fixture
-def signed_in(world):
-    def as_user(username: str) -> Client:
-        client = Client()
-        client.force_login(world.user(username))
-        return client
-
-    return as_user
 
 
 def test_a_unit_user_posting_to_an_office_only_page_is_logged(world, signed_in):
