@@ -259,6 +259,25 @@ def test_the_office_resets_a_lost_phone_of_its_own_government_only(world, travel
     assert _signed_in("fgw").get("/inbox/").status_code == 200  # optional for a unit: nothing left to give
 
 
+def test_the_office_unbinds_by_user_name_from_the_locked_accounts_page(world, traveller):
+    user = world.user("fgw")
+    _enrolled(user, traveller)
+    office_device, _ = _enrolled(world.user("office"), traveller)
+    office = _signed_in("office")
+    office.post("/account/otp/verify/", {"code": _code(office_device)})
+    assert 'id="otp-reset"' in office.get("/account/locked/").content.decode()
+
+    unknown = office.post("/account/otp/reset/", {"username": "nobody-here"})
+    refused = _signed_in("jyj_head").post("/account/otp/reset/", {"username": "fgw"})
+
+    assert unknown.status_code == 404 and refused.status_code == 403
+    assert TOTPDevice.objects.filter(user=user).exists() and _events(EventType.OTP_RESET, user) == []
+    done = office.post("/account/otp/reset/", {"username": "fgw", "next": "/account/locked/"})
+    assert done.status_code == 302 and done["Location"] == "/account/locked/"
+    assert not TOTPDevice.objects.filter(user=user).exists()
+    assert len(_events(EventType.OTP_RESET, user)) == 1
+
+
 def test_the_verify_service_refuses_a_wrong_code_with_its_code(world, traveller):
     user = world.user("office")
     device, _ = _enrolled(user, traveller)

@@ -151,7 +151,27 @@ def otp_reset(request: HttpRequest, user_id: int) -> HttpResponse:
     return redirect(_safe_next(request, form.cleaned_data["next"] if form.is_valid() else None))
 
 
+class ResetByNameForm(forms.Form):
+    username = forms.CharField(max_length=150, strip=True)
+
+
+@login_required
+@require_POST
+def otp_reset_by_name(request: HttpRequest) -> HttpResponse:
+    """The same unbinding from the locked-accounts page, where the office types the account's user name."""
+    form = ResetByNameForm(request.POST)
+    target = (
+        User.objects.select_related("unit").filter(username=form.cleaned_data["username"]).first()
+        if form.is_valid()
+        else None
+    )
+    if target is None:
+        raise Http404
+    return otp_reset(request, target.pk)
+
+
 urlpatterns: list[URLPattern] = [
+    path("account/otp/reset/", otp_reset_by_name, name="account-otp-reset-by-name"),
     path("account/otp/", otp_enrol, name="account-otp"),
     path("account/otp/verify/", otp_verify, name="account-otp-verify"),
     path("account/otp/recovery-codes/", recovery_codes, name="account-otp-recovery-codes"),
