@@ -60,6 +60,9 @@ def _fresh_clue_knowledge() -> Iterator[None]:
     intake.caches_clear()
 
 
+TEN_YEARS = 10 * 366 * 24 * 3600
+
+
 @pytest.fixture(autouse=True)
 def _media_root(tmp_path, settings) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -70,6 +73,10 @@ def _media_root(tmp_path, settings) -> None:
     # No test reaches a PDF engine unless it asks for one (the `pdf_engine` fixture).
     settings.DUCHA_PDF_ENGINE = ""
     settings.DUCHA_PDF_WAIT_SECONDS = 0  # an engine that is not there is refused at once
+    # Tests sign in and then travel across hours, days and months (from whichever instant the suite runs at): the
+    # session limits have their own tests (tests/orgs/test_sessions.py), which set them; here they never fall due.
+    settings.DUCHA_SESSION_IDLE_SECONDS = settings.DUCHA_SESSION_MAX_SECONDS = TEN_YEARS
+    settings.SESSION_COOKIE_AGE = TEN_YEARS
 
 
 @pytest.fixture

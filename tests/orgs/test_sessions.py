@@ -33,6 +33,15 @@ def _events(event_type: str, user: User) -> list[Event]:
     return list(Event.objects.filter(event_type=event_type, subject_type="user", subject_id=user.pk))
 
 
+def test_the_limits_are_fifteen_minutes_idle_and_twelve_hours_in_all():
+    # The suite lifts them for every other test (tests/conftest.py); these are what a deployment gets.
+    from ducha.config import settings as configured
+
+    assert configured.DUCHA_SESSION_IDLE_SECONDS == 15 * 60
+    assert configured.DUCHA_SESSION_MAX_SECONDS == configured.SESSION_COOKIE_AGE == 12 * 3600
+    assert configured.DUCHA_SESSION_WARN_SECONDS == 60
+
+
 def test_a_session_idle_for_more_than_the_timeout_is_signed_out(world, settings):
     settings.DUCHA_SESSION_IDLE_SECONDS = 15 * 60
     user = world.user("fgw")
