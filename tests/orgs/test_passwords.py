@@ -255,10 +255,13 @@ def test_an_unchanged_password_counts_from_the_day_the_account_was_made(world, s
     User.objects.filter(pk=fgw.pk).update(date_joined=moment(2026, 1, 5, 9), password_changed_at=None)
     fgw.refresh_from_db()
 
-    settings.DUCHA_PASSWORD_MAX_AGE_DAYS = 0
-    assert change_required(fgw) is None  # expiry off (development, the suite's default)
-    settings.DUCHA_PASSWORD_MAX_AGE_DAYS = 90
-    assert change_required(fgw) == "expired"
+    with time_machine.travel(moment(2026, 11, 18, 10), tick=False):  # 317 days after joining
+        settings.DUCHA_PASSWORD_MAX_AGE_DAYS = 0
+        assert change_required(fgw) is None  # expiry off (development, the suite's default)
+        settings.DUCHA_PASSWORD_MAX_AGE_DAYS = 90
+        assert change_required(fgw) == "expired"
+    with time_machine.travel(moment(2026, 4, 4, 8), tick=False):  # 89 days after joining
+        assert change_required(fgw) is None
 
 
 # --- The page --------------------------------------------------------------------------------------------------
