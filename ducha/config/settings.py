@@ -442,7 +442,7 @@ DUCHA_CLUE_DUPLICATE_DAYS = int(os.environ.get("DUCHA_CLUE_DUPLICATE_DAYS", "180
 DUCHA_CLUE_ROUTING_EXAMPLES = int(os.environ.get("DUCHA_CLUE_ROUTING_EXAMPLES", "20000"))
 # EarlyWarning's uniqueness treats "no township" as one value (nulls_distinct=False): PostgreSQL enforces it; SQLite
 # cannot, and the analytics write through update_or_create there.
-SILENCED_SYSTEM_CHECKS = ["models.W047"]
+SILENCED_SYSTEM_CHECKS.append("models.W047")
 CAPTCHA_IMAGE_SIZE = (120, 40)
 CAPTCHA_LENGTH = 4
 CAPTCHA_TIMEOUT = 10
