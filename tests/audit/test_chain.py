@@ -13,7 +13,15 @@ from cryptography.hazmat.primitives import hashes
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from ducha.audit.chain import canonical, chain_anchor, chain_seal, chain_verify, guards_lifted, guards_missing
+from ducha.audit.chain import (
+    CANONICAL_FIELDS,
+    canonical,
+    chain_anchor,
+    chain_seal,
+    chain_verify,
+    guards_lifted,
+    guards_missing,
+)
 from ducha.audit.models import GENESIS_HASH, ChainHead, Event, EventType
 from ducha.audit.services import event_record
 
@@ -78,18 +86,7 @@ def test_sealing_chains_every_event_and_verify_finds_it_intact():
 def test_each_link_is_the_sm3_of_the_previous_hash_and_the_event():
     events = sealed(recorded(2))
     first, second = events
-    row = Event.objects.filter(pk=second.pk).values(
-        "id",
-        "event_type",
-        "subject_type",
-        "subject_id",
-        "actor_id",
-        "actor_unit_id",
-        "created_at",
-        "old",
-        "new",
-        "comment",
-    )[0]
+    row = Event.objects.filter(pk=second.pk).values(*CANONICAL_FIELDS)[0]
     digest = hashes.Hash(hashes.SM3())
     digest.update(bytes.fromhex(first.chain_hash or ""))
     digest.update(canonical(second.chain_seq or 0, row))
@@ -115,18 +112,7 @@ def test_the_canonical_form_is_the_same_bytes_on_every_database():
     Event.objects.filter(pk=event.pk).update(
         created_at=datetime.datetime(2026, 11, 18, 2, 3, 4, 5, tzinfo=datetime.UTC)
     )
-    row = Event.objects.filter(pk=event.pk).values(
-        "id",
-        "event_type",
-        "subject_type",
-        "subject_id",
-        "actor_id",
-        "actor_unit_id",
-        "created_at",
-        "old",
-        "new",
-        "comment",
-    )[0]
+    row = Event.objects.filter(pk=event.pk).values(*CANONICAL_FIELDS)[0]
     expected = (
         f'[3,{event.pk},"item_updated","item",7,null,null,"2026-11-18T02:03:04.000005+00:00",{{}},'
         '{"a":1,"b":[100000000000000000000,0.1,1.5e-07,12345678901234567890,true,null],"m":{"x":2,"y":1},'
