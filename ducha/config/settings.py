@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "ducha.clues",
     "ducha.workbench",
     "ducha.api",
+    "ducha.ops",
     "ducha.devtools",
     "ducha.config",
 ]

@@ -10,6 +10,7 @@ admin.site.site_title = _("Ducha administration")
 admin.site.index_title = _("Master data")
 
 urlpatterns = [
+    path("", include("ducha.ops.urls")),  # /healthz, /readyz, /metrics
     path("", include("ducha.workbench.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
