@@ -10,6 +10,7 @@ it is test data for measuring, never a way to change real records.
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import random
 import time
@@ -101,6 +102,24 @@ def _columns(model: type[models.Model]) -> list[str]:
     return [str(f.column) for f in model._meta.concrete_fields]
 
 
+@functools.cache
+def _defaults(model: type[models.Model]) -> dict[str, Any]:
+    """Each column's value when a generator does not name it: the field's default as the database stores it, so
+    that a column added to a model later does not break the generator."""
+    out: dict[str, Any] = {}
+    for f in model._meta.concrete_fields:
+        value = f.get_default()
+        if isinstance(f, models.JSONField):
+            value = json.dumps(value if value is not None else {})
+        out[str(f.column)] = value
+    return out
+
+
+def _row(model: type[models.Model], columns: Sequence[str], values: dict[str, Any]) -> tuple[Any, ...]:
+    defaults = _defaults(model)
+    return tuple(values[c] if c in values else defaults[c] for c in columns)
+
+
 def _write(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """Write rows in bulk: COPY on PostgreSQL, executemany elsewhere."""
     table = connection.ops.quote_name(model._meta.db_table)
@@ -174,7 +193,7 @@ class _Units:
             "sort_order": sort_order,
             "is_active": True,
         }
-        self.rows.append(tuple(values[c] for c in _columns(Unit)))
+        self.rows.append(_row(Unit, _columns(Unit), values))
         return unit_id, path
 
 
@@ -302,8 +321,9 @@ def generate(
                 "unit_id": unit_id,
                 "phone": "",
                 "title": "",
+                "password_changed_at": now,  # a password set today, so it does not expire during a benchmark
             }
-            user_rows.append(tuple(values[c] for c in user_columns))
+            user_rows.append(_row(User, user_columns, values))
             grant_rows += [(user_id + offset, role) for role in roles]
         result.users = _write(User, user_columns, user_rows)
         _write(RoleGrant, ["user_id", "role"], grant_rows)
@@ -403,7 +423,7 @@ def generate(
                     "cancel_reason": "",
                     "created_by_id": creator,
                 }
-                yield tuple(values[c] for c in item_columns)
+                yield _row(Item, item_columns, values)
                 signed = assigned and status != "assigned"
                 for role, unit in [("lead", lead), *[("co", u) for u in cos]]:
                     a = {
@@ -426,7 +446,7 @@ def generate(
                         "reported_at": completed_at if role == "lead" else None,
                     }
                     assignment_start += 1
-                    assignments.append(tuple(a[c] for c in assignment_columns))
+                    assignments.append(_row(Assignment, assignment_columns, a))
                 for event_type, moment in _events_for(status, created, assigned_at, completed_at):
                     e = {
                         "event_type": event_type,
@@ -439,7 +459,7 @@ def generate(
                         "new": json.dumps({"status": status}) if event_type == "item_created" else "{}",
                         "comment": "",
                     }
-                    events.append(tuple(e[c] for c in event_columns))
+                    events.append(_row(Event, event_columns, e))
 
         batch = 20_000
         written = 0
