@@ -161,6 +161,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 
+# The cache: one process's memory on the embedded default; Redis in production (DUCHA_CACHE_URL), shared by every
+# app node and worker so that what one invalidates, all stop serving (docs/deployment.md).
+DUCHA_CACHE_URL = os.environ.get("DUCHA_CACHE_URL", "").strip()
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": DUCHA_CACHE_URL,
+        "KEY_PREFIX": os.environ.get("DUCHA_CACHE_PREFIX", "ducha"),
+    }
+    if DUCHA_CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ducha"}
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Covering indexes (INCLUDE) serve PostgreSQL, the production database; SQLite builds them without the extra
 # columns, which is fine for the embedded default.
