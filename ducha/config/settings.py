@@ -110,6 +110,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Read-your-writes with a replica: whoever has just written reads from the primary (ducha.common.replica).
+    "ducha.common.replica.ReplicaPinMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -160,6 +162,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+
+# A PostgreSQL streaming replica for the ledger's and the dashboard's reads (ducha.common.replica): unset, every
+# read goes to the primary. A user who has just written reads from the primary for the sticky seconds; a replica
+# down or behind by more than the lag is left out, checked every few seconds per process.
+DUCHA_REPLICA_URL = os.environ.get("DUCHA_REPLICA_URL", "").strip()
+DUCHA_REPLICA_STICKY_SECONDS = int(os.environ.get("DUCHA_REPLICA_STICKY_SECONDS", "15"))
+DUCHA_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("DUCHA_REPLICA_MAX_LAG_SECONDS", "5"))
+DUCHA_REPLICA_CHECK_SECONDS = float(os.environ.get("DUCHA_REPLICA_CHECK_SECONDS", "2"))
+if DUCHA_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DUCHA_REPLICA_URL, conn_max_age=60)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["ducha.common.replica.ReplicaRouter"]
 
 # The cache: one process's memory on the embedded default; Redis in production (DUCHA_CACHE_URL), shared by every
 # app node and worker so that what one invalidates, all stop serving (docs/deployment.md).
