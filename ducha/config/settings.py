@@ -31,6 +31,8 @@ Background work and notifications (see docs/deployment.md):
   DUCHA_AUDIT_ANCHOR_DIR, DUCHA_AUDIT_RETENTION_DAYS, DUCHA_BACKUP_DIR, DUCHA_BACKUP_KEY
   DUCHA_PDF_ENGINE      host:port of each PDF engine `ducha pdf_engine` runs, comma-separated (default
                         127.0.0.1:2003,127.0.0.1:2005; empty: no PDF)
+Operations (docs/deployment.md, "Health, readiness, metrics and logs"): DUCHA_LOG_FORMAT (text|json),
+  DUCHA_LOG_LEVEL, DUCHA_METRICS_ALLOW, DUCHA_METRICS_TOKEN; PROMETHEUS_MULTIPROC_DIR (read by prometheus_client)
 """
 
 from __future__ import annotations
@@ -106,6 +108,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id and the request metrics around everything else; /healthz, /readyz and /metrics are
+    # answered here, before sessions, sign-in rules, the HTTPS redirect and the Host check (ducha.ops.views).
+    "ducha.ops.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -291,6 +296,9 @@ SECURE_HSTS_SECONDS = int(os.environ.get("DUCHA_HSTS_SECONDS", "0" if DEBUG else
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = env_bool("DUCHA_HSTS_PRELOAD", default=SECURE_HSTS_SECONDS > 0)
 SECURE_SSL_REDIRECT = env_bool("DUCHA_SSL_REDIRECT", default=not DEBUG)
+# The balancer's health checks and the metrics collector speak plain HTTP to the node (ducha.ops answers them before
+# SecurityMiddleware anyway; this keeps them so if the middleware order changes).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 _proxy_header = os.environ.get("DUCHA_PROXY_SSL_HEADER", "").strip()
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https") if _proxy_header else None
@@ -328,14 +336,51 @@ DUCHA_AUDIT_RETENTION_DAYS = max(180, int(os.environ.get("DUCHA_AUDIT_RETENTION_
 DUCHA_BACKUP_DIR = Path(os.environ.get("DUCHA_BACKUP_DIR", VAR_DIR / "backups"))
 DUCHA_BACKUP_KEY = os.environ.get("DUCHA_BACKUP_KEY", "")
 
+# --- Operations: logs and metrics (docs/deployment.md, "Health, readiness, metrics and logs") --------------------
+# The console's log lines: `text` (the message alone, as before) or `json` (one object a line for a collector:
+# timestamp, level, logger, message, request_id and the record's extra fields; ducha.ops.logging).
+DUCHA_LOG_FORMAT = os.environ.get("DUCHA_LOG_FORMAT", "text").strip().lower()
+if DUCHA_LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("DUCHA_LOG_FORMAT must be text or json.")
+DUCHA_LOG_LEVEL = os.environ.get("DUCHA_LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DUCHA_LOG_LEVEL", "INFO")},
-    # django-axes reports every sign-in at INFO; the audit log has them (ducha.orgs.security).
-    "loggers": {"axes": {"level": "WARNING"}},
+    # The id of the request being handled on every record (X-Request-ID; ducha.ops.middleware).
+    "filters": {"request_id": {"()": "ducha.ops.logging.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(message)s"},
+        "json": {"()": "ducha.ops.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": DUCHA_LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": DUCHA_LOG_LEVEL},
+    "loggers": {
+        # django-axes reports every sign-in at INFO; the audit log has them (ducha.orgs.security).
+        "axes": {"level": "WARNING"},
+        # In JSON, gunicorn's own lines too, once a worker has loaded Django: its errors (at gunicorn's --log-level),
+        # and its access log (written when gunicorn's `accesslog` is set, e.g. "-"), each request's method, path,
+        # status and duration as fields.
+        **(
+            {
+                "gunicorn.error": {"handlers": ["console"], "propagate": False},
+                "gunicorn.access": {"handlers": ["console"], "propagate": False},
+            }
+            if DUCHA_LOG_FORMAT == "json"
+            else {}
+        ),
+    },
 }
+# /metrics answers these addresses (comma-separated CIDRs; the client's address as ducha.orgs.security.client_ip
+# reads it, so behind DUCHA_PROXY_COUNT proxies the one the nearest proxy saw) and whoever sends
+# `Authorization: Bearer <DUCHA_METRICS_TOKEN>` (when set); anyone else gets 404.
+DUCHA_METRICS_ALLOW = os.environ.get("DUCHA_METRICS_ALLOW", "127.0.0.1/32,::1/128")
+DUCHA_METRICS_TOKEN = os.environ.get("DUCHA_METRICS_TOKEN", "")
 
 # --- Domain settings -------------------------------------------------------------------------------------------
 # Item number pattern; {year} and {seq} are filled in at approval. Sequential per government and year.
