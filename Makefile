@@ -74,6 +74,30 @@ test: install browser pdf
 test-postgres: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ducha} $(BIN)/pytest -n 2 -q
 
+# The load scenario (ducha/devtools/loadtest, docs/benchmarks.md): locust's simulated people — units' handlers and
+# liaisons, the supervision office, leaders — against a Ducha already running at LOAD_HOST (`make run`, gunicorn,
+# `make prod`). They sign in with the accounts of LOAD_SET (demo: `ducha demo`'s county; bench: `ducha gendata`'s
+# province), written first from the target's database (DATABASE_URL) when LOAD_ACCOUNTS is missing. The target must
+# not ask for the second factor: start it with DUCHA_OTP_REQUIRED_ROLES="" (production asks office, leader and
+# admin for it; the run stops with exit code 3 if it does). CSV and HTML reports at LOAD_REPORT (var/load/<set>);
+# fails if a request failed. LOAD_THINK=0 for a benchmark.
+LOAD_HOST ?= http://$(HOST):$(PORT)
+LOAD_SET ?= demo
+LOAD_USERS ?= 30
+LOAD_SPAWN_RATE ?= 3
+LOAD_TIME ?= 2m
+LOAD_THINK ?= 2-6
+LOAD_ACCOUNTS ?= var/load/accounts-$(LOAD_SET).json
+LOAD_REPORT ?= var/load/$(LOAD_SET)
+.PHONY: load
+load: $(STAMP)
+	@mkdir -p $(dir $(LOAD_ACCOUNTS)) $(dir $(LOAD_REPORT))
+	@test -f $(LOAD_ACCOUNTS) || $(BIN)/ducha load_accounts --set $(LOAD_SET) --out $(LOAD_ACCOUNTS)
+	$(BIN)/locust -f ducha/devtools/loadtest/locustfile.py --headless --host $(LOAD_HOST) \
+		--users $(LOAD_USERS) --spawn-rate $(LOAD_SPAWN_RATE) --run-time $(LOAD_TIME) --stop-timeout 10 \
+		--accounts $(LOAD_ACCOUNTS) --account-set $(LOAD_SET) --think $(LOAD_THINK) --only-summary \
+		--csv $(LOAD_REPORT) --html $(LOAD_REPORT).html --exit-code-on-error 1
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

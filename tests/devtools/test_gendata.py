@@ -12,7 +12,8 @@ from ducha.items.models import Item
 from ducha.orgs.models import User
 from tests.clock import moment
 
-pytestmark = pytest.mark.django_db
+# gendata vacuums its tables on PostgreSQL, which cannot run inside a test transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_small_province_is_generated_and_its_office_signs_in(client, capsys):
