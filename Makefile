@@ -45,6 +45,14 @@ run: install pdf
 	trap 'kill $$worker $$scheduler $$engine 2>/dev/null; wait $$worker $$scheduler $$engine 2>/dev/null' EXIT; \
 	$(BIN)/ducha runserver $(HOST):$(PORT)
 
+# The production stack on this machine, PostgreSQL and Redis running locally (DATABASE_URL, default
+# postgres://postgres@127.0.0.1:5432/ducha_prod, created if missing): gunicorn, two RQ task workers, the scheduler
+# (one sweeps, by its lock) and the PDF engine where LibreOffice is installed, under honcho (Procfile), in the
+# foreground until Ctrl-C. deploy/prod.sh sets the production environment (docs/deployment.md).
+.PHONY: prod
+prod: install
+	DUCHA_WEB_BIND=$${DUCHA_WEB_BIND:-$(HOST):$(PORT)} deploy/prod.sh
+
 # Official documents' PDFs: LibreOffice (headless, started once by `ducha pdf_engine`), the system Python's `uno`,
 # the CJK fonts the 公文 fonts map to (documents/fonts/fonts.conf) and poppler's pdffonts for the layout tests. As
 # root we install them; otherwise the pages say why there is no PDF and the PDF tests are skipped.

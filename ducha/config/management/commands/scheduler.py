@@ -5,26 +5,38 @@ ducha.accountability.tasks.triggers_daily) and the clue analytics once a day aft
 the weekly brief: ducha.clues.tasks.analytics_daily, idempotent) until stopped — the embedded setup's clock. Production may use cron or
 a systemd timer running `ducha sweep`, `ducha dashboard_rollup` and `ducha triggers --year YYYY --all` instead;
 all are safe together, because the sweep and the triggers are idempotent, overlapping sweeps queue, and a recount
-replaces a year whole."""
+replaces a year whole.
+
+One scheduler sweeps at a time (ducha.ops.locks): of the schedulers sharing a database, the one that holds the
+scheduler lock (a PostgreSQL advisory lock on a connection of its own; a file lock beside an SQLite database) runs
+the rounds, and the others wait in standby, trying again every --retry seconds (3), so one of them takes over within
+seconds when the active one dies, is killed or loses its connection. `--once` with the lock held elsewhere sweeps
+nothing and exits with status 1, saying so. Each sweep's duration and counts go to the metrics
+(ducha.ops.metrics.record_sweep)."""
 
 from __future__ import annotations
 
 import datetime
 import logging
+import os
 import signal
 import threading
 import time
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ducha.accountability.tasks import DAILY_HOUR, triggers_daily
 from ducha.audit.chain import chain_anchor, chain_seal
 from ducha.clues.tasks import analytics_daily
 from ducha.common.database import require_database_ready
-from ducha.reminders.services import sweep
+from ducha.common.partitions import ensure_all
+from ducha.ops import metrics
+from ducha.ops.locks import SchedulerLock, scheduler_lock
+from ducha.reminders.services import SweepResult, sweep
 from ducha.workbench.dashboard import dashboard_rollup_refresh
 
 logger = logging.getLogger("ducha.scheduler")
@@ -36,6 +48,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--interval", type=int, default=None, help="seconds between sweeps")
         parser.add_argument("--once", action="store_true", help="run one sweep and stop")
+        parser.add_argument(
+            "--retry",
+            type=float,
+            default=3.0,
+            help="seconds between attempts at the scheduler lock while another scheduler holds it (standby)",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         interval = int(options["interval"] or settings.DUCHA_SWEEP_INTERVAL_SECONDS)  # type: ignore[call-overload]
@@ -48,6 +66,34 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
+        self.stdout.write(f"scheduler: a sweep every {interval} s")
+        retry = float(options["retry"])  # type: ignore[arg-type]
+        lock = scheduler_lock()
+        try:
+            self._run(lock, interval=interval, stop=stop, once=bool(options["once"]), retry=retry)
+        finally:
+            lock.release()
+        self.stdout.write("scheduler: stopped")
+
+    def _standby(self, lock: SchedulerLock, *, once: bool, retry: float, announced: bool) -> None:
+        """This process does not hold the lock: say so once (until it holds it again); `--once` stops here."""
+        if once:
+            holder = lock.holder()
+            raise CommandError(
+                _("Another scheduler holds the scheduler lock (%(holder)s): nothing was swept.")
+                % {"holder": holder or lock.description}
+            )
+        if not announced:
+            logger.info(
+                "scheduler: standby, %s is held by %s; trying again every %s s",
+                lock.description,
+                lock.holder() or "another scheduler",
+                f"{retry:g}",
+            )
+
+    def _run(
+        self, lock: SchedulerLock, *, interval: int, stop: threading.Event, once: bool, retry: float
+    ) -> None:
         rollup_every = settings.DUCHA_DASHBOARD_ROLLUP_INTERVAL_SECONDS
         rollup_due = time.monotonic()  # the first round recounts the dashboard too
         # The day whose triggers this process has seen run (or found run by an earlier process).
@@ -56,8 +102,24 @@ class Command(BaseCommand):
         clues_day: datetime.date | None = None
         # The day this process anchored the audit chain's head of the day before (idempotent in the database).
         anchor_day: datetime.date | None = None
-        self.stdout.write(f"scheduler: a sweep every {interval} s")
+        active = False
+        announced = False  # the standby message, logged once per stay in standby
         while not stop.is_set():
+            # Checked at the start of every round: a lock whose connection has gone is no longer this process's,
+            # and another scheduler may already have taken it.
+            if active and not lock.is_held():
+                logger.warning("scheduler: lost %s; no more sweeps until it is taken again", lock.description)
+                active = announced = False
+            if not active:
+                active = lock.acquire()
+                if not active:
+                    self._standby(lock, once=once, retry=retry, announced=announced)
+                    announced = True
+                    _pause(stop, retry)
+                    continue
+                logger.info("scheduler: active, holding %s (process %d)", lock.description, os.getpid())
+                announced = False
+                rollup_due = time.monotonic()  # a scheduler taking over recounts at once, as at start-up
             started = time.monotonic()
             close_old_connections()
             if anchor_day != timezone.localdate():
@@ -69,6 +131,14 @@ class Command(BaseCommand):
                     logger.exception("audit chain anchor failed")
                 finally:
                     close_old_connections()
+                try:
+                    ensure_all()  # next year's partitions made ahead of time (PostgreSQL; nothing on SQLite)
+                except Exception:  # the default partitions take the rows meanwhile
+                    logger.exception("partitions ensure failed")
+                finally:
+                    close_old_connections()
+            sweep_started = time.monotonic()
+            result: SweepResult | None = None
             try:
                 result = sweep()
                 if result.reminders or result.dispatched or result.dead_lettered:
@@ -83,6 +153,7 @@ class Command(BaseCommand):
                 logger.exception("sweep failed")
             finally:
                 close_old_connections()
+            _record_sweep(time.monotonic() - sweep_started, result)
             if rollup_every > 0 and time.monotonic() >= rollup_due:
                 rollup_due = time.monotonic() + rollup_every
                 try:
@@ -115,7 +186,29 @@ class Command(BaseCommand):
                 logger.exception("audit chain seal failed")
             finally:
                 close_old_connections()
-            if options["once"]:
+            if once:
                 break
-            stop.wait(max(0.0, interval - (time.monotonic() - started)))
-        self.stdout.write("scheduler: stopped")
+            _pause(stop, max(0.0, interval - (time.monotonic() - started)))
+
+
+def _pause(stop: threading.Event, seconds: float) -> None:
+    """Wait until the next round or attempt, or until asked to stop."""
+    stop.wait(seconds)
+
+
+def _record_sweep(seconds: float, result: SweepResult | None) -> None:
+    """The round's sweep in the metrics (None: it failed). The metrics never stop the clock."""
+    try:
+        if result is None:
+            metrics.record_sweep(seconds=seconds, ok=False)
+        else:
+            metrics.record_sweep(
+                seconds=seconds,
+                ok=True,
+                reminders=result.reminders,
+                messages=result.messages,
+                dispatched=result.dispatched,
+                dead_lettered=result.dead_lettered,
+            )
+    except Exception:
+        logger.exception("sweep metrics failed")
