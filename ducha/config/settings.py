@@ -10,7 +10,8 @@ Variables (all optional on a development machine):
   DUCHA_VAR_DIR         where the embedded database, uploads and static files live (default ./var)
 Background work and notifications (see docs/deployment.md):
   DUCHA_TASKS_BACKEND   db (default: django-tasks-db on the same database, worker `ducha db_worker`),
-                        rq (Redis, worker `ducha rqworker default --job-class django_tasks_rq.Job`) or immediate
+                        rq (Redis, worker `ducha rqworker default --job-class django_tasks_rq.Job
+                        --with-scheduler`) or immediate
   DUCHA_REDIS_URL       default redis://127.0.0.1:6379/0 (for rq)
   EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL, EMAIL_TIMEOUT,
   DEFAULT_FROM_EMAIL, EMAIL_BACKEND (default: SMTP when EMAIL_HOST is set, else the console)
