@@ -71,6 +71,7 @@ def replica_reads_view(view: F) -> F:
                 response = render()
             return response
 
+    wrapped.replica_reads = True  # type: ignore[attr-defined]
     return wrapped  # type: ignore[return-value]
 
 

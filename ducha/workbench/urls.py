@@ -1,8 +1,9 @@
 """Every web page (included by ducha/config/urls.py at the site root). Each area's views module lists its own
 URLs; the inspection pages keep their `inspections:` namespace under /inspections/."""
 
-from django.urls import include, path
+from django.urls import URLPattern, include, path
 
+from ducha.common.replica import replica_reads_view
 from ducha.workbench.views import (
     account,
     audit_log,
@@ -42,3 +43,11 @@ urlpatterns = [
     *account.urlpatterns,  # the user's password, sign-in history, second factor, sessions and API tokens
     *audit_log.urlpatterns,  # the audit log, for the auditor
 ]
+
+# The pages that read much and may be a moment behind read from the PostgreSQL replica when one is configured
+# (DUCHA_REPLICA_URL; ducha.common.replica): the ledger with its count and unit options, and the dashboard. Whoever
+# has just written still reads from the primary.
+REPLICA_READ_VIEWS = frozenset({"ledger", "ledger-count", "ledger-unit-options", "dashboard"})
+for _pattern in urlpatterns:
+    if isinstance(_pattern, URLPattern) and _pattern.name in REPLICA_READ_VIEWS:
+        _pattern.callback = replica_reads_view(_pattern.callback)

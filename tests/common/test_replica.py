@@ -137,3 +137,20 @@ def test_the_replica_is_never_migrated():
     assert (
         router.allow_migrate("default", "items") is None or router.allow_migrate("default", "items") is True
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "wrapped"),
+    [
+        ("/ledger/", True),
+        ("/ledger/count/", True),
+        ("/ledger/unit-options/", True),
+        ("/dashboard/", True),
+        ("/ledger/export.xlsx", False),
+        ("/", False),
+    ],
+)
+def test_the_ledger_and_the_dashboard_read_through_the_replica(path, wrapped):
+    from django.urls import resolve
+
+    assert getattr(resolve(path).func, "replica_reads", False) is wrapped
