@@ -21,11 +21,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -60,16 +60,29 @@ def replica_reads() -> Iterator[None]:
 def replica_reads_view(view: F) -> F:
     """A view whose reads, template rendering included, may come from the replica."""
 
+    def run(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        response = view(request, *args, **kwargs)
+        render = getattr(response, "render", None)
+        if callable(render) and not getattr(response, "is_rendered", True):
+            response = render()
+        return response
+
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if request.method not in SAFE_METHODS:
             return view(request, *args, **kwargs)
-        with replica_reads():
-            response = view(request, *args, **kwargs)
-            render = getattr(response, "render", None)
-            if callable(render) and not getattr(response, "is_rendered", True):
-                response = render()
-            return response
+        try:
+            with replica_reads():
+                return run(request, *args, **kwargs)
+        except (OperationalError, InterfaceError):
+            if not replica_configured():
+                raise
+            # The replica went away under this request (or the primary did: then the second try fails as well).
+            # Leave the replica out at once, for every request of this process, and answer from the primary:
+            # a GET is safe to run again.
+            logger.warning("replica read failed; reading from the primary", exc_info=True)
+            replica_down()
+            return run(request, *args, **kwargs)
 
     wrapped.replica_reads = True  # type: ignore[attr-defined]
     return wrapped  # type: ignore[return-value]
@@ -93,6 +106,10 @@ class _Health:
             self.checked_at = float("-inf")
             self.usable = False
 
+    def mark_down(self) -> None:
+        with self.lock:
+            self.usable, self.checked_at = False, time.monotonic()
+
     def __call__(self) -> bool:
         now = time.monotonic()
         if now - self.checked_at < settings.DUCHA_REPLICA_CHECK_SECONDS:
@@ -113,6 +130,17 @@ class _Health:
 
 
 replica_healthy = _Health()
+
+
+def replica_down() -> None:
+    """The replica failed a read: left out until the next check, its broken connection dropped."""
+    mark = getattr(replica_healthy, "mark_down", None)
+    if callable(mark):
+        mark()
+    if REPLICA not in settings.DATABASES:
+        return
+    with suppress(DatabaseError):
+        connections[REPLICA].close()
 
 
 def replica_lag_seconds() -> float | None:

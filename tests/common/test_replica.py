@@ -154,3 +154,39 @@ def test_the_ledger_and_the_dashboard_read_through_the_replica(path, wrapped):
     from django.urls import resolve
 
     assert getattr(resolve(path).func, "replica_reads", False) is wrapped
+
+
+def test_a_replica_failing_under_a_request_is_left_out_and_the_page_answered_from_the_primary(
+    configured, monkeypatch, transactional_db
+):
+    from django.db import OperationalError
+
+    health = replica._Health()
+    health.usable, health.checked_at = True, float("inf")  # healthy at its last check
+    monkeypatch.setattr(replica, "replica_healthy", health)
+    monkeypatch.setattr(replica, "replica_down", lambda: health.mark_down())
+    seen = []
+
+    def view(request):
+        db = Item.objects.all().db
+        seen.append(db)
+        if db == REPLICA:
+            raise OperationalError("server closed the connection unexpectedly")
+        return HttpResponse("from the primary")
+
+    response = ReplicaPinMiddleware(replica_reads_view(view))(RequestFactory().get("/ledger/"))
+    assert response.content == b"from the primary"
+    assert seen == [REPLICA, "default"]
+    assert health.usable is False  # the next requests of this process read from the primary too
+    with replica_reads():
+        assert router.db_for_read(Item) is None
+
+
+def test_a_failing_primary_still_fails(configured, transactional_db):
+    from django.db import OperationalError
+
+    def view(request):
+        raise OperationalError("the primary is down")
+
+    with pytest.raises(OperationalError):
+        replica_reads_view(view)(RequestFactory().get("/ledger/"))
