@@ -192,6 +192,16 @@ BACKUP_INVALID = "backup_invalid"
 BACKUP_TAMPERED = "backup_tampered"
 RESTORE_NOT_EMPTY = "restore_target_not_empty"
 
+# Background jobs (ducha.jobs)
+JOB_KIND_UNKNOWN = "job_kind_unknown"
+JOB_NOT_READY = "job_not_ready"
+JOB_EXPIRED = "job_expired"
+JOB_NOT_CANCELLABLE = "job_not_cancellable"
+JOB_NOT_RETRYABLE = "job_not_retryable"
+JOB_WORKER_LOST = "job_worker_lost"
+JOB_CANCELLED = "job_cancelled"
+JOB_FAILED = "job_failed"
+
 MESSAGES: dict[str, Any] = {
     NOT_FOUND: _("The requested record does not exist or you may not see it."),
     NOT_AUTHENTICATED: _("Please sign in first."),
@@ -404,6 +414,14 @@ MESSAGES: dict[str, Any] = {
     BACKUP_INVALID: _("The file is not a backup archive of this system."),
     BACKUP_TAMPERED: _("The backup archive has been altered: its contents do not match its manifest."),
     RESTORE_NOT_EMPTY: _("The target database is not empty; restore only into an empty database."),
+    JOB_KIND_UNKNOWN: _("There is no such kind of background job."),
+    JOB_NOT_READY: _("The job has not finished yet; its file is not ready."),
+    JOB_EXPIRED: _("The job's file has expired and was deleted; run the job again."),
+    JOB_NOT_CANCELLABLE: _("The job has already ended; it can no longer be cancelled."),
+    JOB_NOT_RETRYABLE: _("Only a failed or cancelled job can be run again."),
+    JOB_WORKER_LOST: _("The process running the job stopped before it finished; nothing was kept. Run it again."),
+    JOB_CANCELLED: _("The job was cancelled."),
+    JOB_FAILED: _("The job failed on an unexpected error; nothing was kept. Run it again, or tell the administrator."),
 }
 
 
