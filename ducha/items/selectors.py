@@ -13,10 +13,14 @@ Scope:
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+import functools
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, router
 from django.db.models import Case, CharField, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
@@ -41,8 +45,14 @@ UNIT_ROLES = (Role.UNIT_HEAD, Role.LIAISON, Role.HANDLER)
 MAX_ID = 2**63 - 1  # ids are 64-bit; a larger one cannot exist
 
 
-def scope_q(user: User) -> Q:
-    """The Q object selecting the items `user` may see."""
+def scope_q(user: User, *, literal_governments: bool = True, one_item: bool = False) -> Q:
+    """The Q object selecting the items `user` may see.
+
+    Everything it reads of `user` is in `scope_signature` (keep the two in step): the prepared reads
+    (`ItemProbe`, the ledger's pages) compile it once per signature, with `literal_governments=False` — a lower
+    government's ids then come as a subquery too, like a province's, so that the SQL depends on nothing but the
+    signature (not on the governments that exist when it is compiled). `one_item`: the query reads one item by
+    its id, so the government is checked on that row (government_in_scope)."""
     nothing = Q(pk__in=[])
     if not user.is_authenticated or not user.is_active or user.unit is None:
         return nothing
@@ -53,7 +63,7 @@ def scope_q(user: User) -> Q:
         own = Q(government_id=government.pk)
         # Drafts are the drafting office's own: upper levels do not list a lower government's drafts.
         visible |= (
-            government_in_scope(user)
+            government_in_scope(user, literal=literal_governments, one_item=one_item)
             & (~Q(confidentiality=Confidentiality.SECRET) | own)
             & (~Q(status=ItemStatus.DRAFT) | own)
         )
@@ -75,6 +85,145 @@ def scope_q(user: User) -> Q:
             & (~secret | own_unit | Q(delegating_unit_id=unit.pk))
         )
     return visible
+
+
+NO_SCOPE = ("nothing",)  # the signature of a user who sees no item
+
+
+def scope_signature(user: User) -> tuple[Any, ...]:
+    """Everything `scope_q` reads of `user`, as a key: two users with the same signature see the same items (with
+    `literal_governments=False`, the same SQL). Keep it in step with scope_q
+    (tests/workbench/test_prepared_queries.py compiles scope_q for every demo user and checks it)."""
+    if not user.is_authenticated or not user.is_active or user.unit is None:
+        return NO_SCOPE
+    unit = user.unit
+    government = unit.government
+    return (
+        user.has_role(Role.OFFICE, Role.LEADER),
+        user.has_role(*UNIT_ROLES),
+        unit.pk,
+        unit.path,
+        *(
+            (government.pk, government.path, government.level)
+            if government is not None
+            else (None, None, None)
+        ),
+    )
+
+
+class ItemProbe:
+    """A prepared read of one item by id within a user's scope: the columns and expressions of `select` of the
+    item if `user` may see it (scope_q), else None — one query, and no ORM work per call.
+
+    Building scope_q and compiling a query around it costs a few milliseconds of Python, several times what the
+    database spends answering it; an item page that is otherwise served from the cache would spend most of its
+    time there. The SQL is compiled once per process, database and scope signature (`scope_signature`: what
+    scope_q reads of a user) with a placeholder for the item's id, then only executed. The scope is still
+    decided by scope_q alone, on every call."""
+
+    _PLACEHOLDER = -(2**62) - 7  # an id no row has; replaced by the item's id in the compiled parameters
+    _MAX_COMPILED = 2048
+    _NOTHING = ("", (), -1)
+
+    def __init__(self, fields: Sequence[str], **select: Any) -> None:
+        self.fields = tuple(fields)
+        self.select = select
+        self._compiled: dict[tuple[Any, ...], tuple[str, tuple[Any, ...], int]] = {}
+
+    def _compile(self, user: User, alias: str) -> tuple[str, tuple[Any, ...], int]:
+        queryset = (
+            Item.objects.using(alias)
+            .filter(scope_q(user, literal_governments=False, one_item=True), pk=self._PLACEHOLDER)
+            .annotate(**self.select)
+            .values_list(*self.fields, *self.select)
+            .order_by()
+        )
+        sql, params = queryset.query.sql_with_params()
+        positions = [n for n, value in enumerate(params) if type(value) is int and value == self._PLACEHOLDER]
+        if len(positions) != 1:
+            raise RuntimeError(f"the item id appears {len(positions)} times in the probe's parameters")
+        return sql, tuple(params), positions[0]
+
+    def __call__(self, user: User, item_id: int) -> dict[str, Any] | None:
+        signature = scope_signature(user)
+        if not 1 <= item_id <= MAX_ID or signature == NO_SCOPE:
+            return None
+        alias = router.db_for_read(Item)
+        key = (alias, *signature)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            try:
+                compiled = self._compile(user, alias)
+            except EmptyResultSet:  # a scope of nothing (no role that sees items)
+                compiled = self._NOTHING
+            if len(self._compiled) >= self._MAX_COMPILED:
+                self._compiled.clear()
+            self._compiled[key] = compiled
+        if compiled is self._NOTHING:
+            return None
+        sql, params, position = compiled
+        bound = list(params)
+        bound[position] = item_id
+        row = _prepared_fetchone(alias, sql, bound)
+        return dict(zip((*self.fields, *self.select), row, strict=True)) if row is not None else None
+
+
+_NEVER_BY_ITSELF = 2**31 - 1
+
+
+@functools.cache
+def _preparing_cursor() -> type[Any]:
+    """A psycopg cursor with server-side binding that prepares every statement it runs (psycopg keeps the
+    connection's prepared statements, the most recent ones, and reuses them by the statement's text)."""
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class Executed:
+        """What Django's query log reads of the statement run (`cursor._query.query`, which psycopg leaves empty
+        after a prepared run): the statement with its parameters, composed only when read."""
+
+        def __init__(self, cursor: Any, query: Any, params: Any) -> None:
+            self._cursor, self._statement, self._params = cursor, query, params
+
+        @property
+        def query(self) -> bytes:
+            from django.db.backends.postgresql.psycopg_any import mogrify
+
+            return str(mogrify(self._statement, self._params, self._cursor.connection)).encode()
+
+    class PreparingCursor(ServerBindingCursor):  # type: ignore[misc, valid-type]
+        def execute(self, query: Any, params: Any = None, **options: Any) -> Any:
+            result = super().execute(query, params, prepare=True, **options)  # type: ignore[misc]
+            self._query = Executed(self, query, params)
+            return result
+
+    return PreparingCursor
+
+
+@contextmanager
+def prepared_cursor(alias: str) -> Iterator[Any]:
+    """A cursor of database `alias` whose statements run prepared on PostgreSQL (server-side binding, prepared on
+    their first run on a connection), so that the database plans a statement once per connection instead of on
+    every call — for a probe, or a page query compiled once (ItemProbe, the ledger's pages), planning costs as
+    much as running it. It is Django's cursor wrapper all the same: the queries are logged and counted like any
+    other. Elsewhere an ordinary cursor."""
+    database = connections[alias]
+    with database.cursor() as cursor:
+        if database.vendor == "postgresql":
+            raw = database.connection
+            if raw.prepare_threshold is None:
+                # Django turns psycopg's prepared statements off (None); only the preparing cursor asks for them
+                # (Django's own cursors bind on the client and never prepare), so any other number does.
+                raw.prepare_threshold = _NEVER_BY_ITSELF
+            cursor.cursor.close()
+            cursor.cursor = _preparing_cursor()(raw)
+        yield cursor
+
+
+def _prepared_fetchone(alias: str, sql: str, params: list[Any]) -> tuple[Any, ...] | None:
+    with prepared_cursor(alias) as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return tuple(row) if row is not None else None
 
 
 def unit_candidates(unit: Unit) -> QuerySet[Any]:
@@ -103,14 +252,24 @@ def governments_under(user: User) -> list[int]:
     return cached
 
 
-def government_in_scope(user: User) -> Q:
+def government_in_scope(user: User, *, literal: bool = True, one_item: bool = False) -> Q:
     """Items of the user's government and those below. A county's dozen ids go as a literal list (the planner
     then uses the items' government indexes); a province's thousands as a subquery on the unit ids (a long literal
     list costs more to send and parse than it saves). A province's government goes straight to the subquery,
-    without fetching its list first: the two forms select the same items."""
+    without fetching its list first: the two forms select the same items. `one_item`: the item's own government
+    is looked up and tested (a correlated EXISTS on the unit's primary key) — for a query that reads a single item,
+    where hashing the province's 1,300 governments first would cost more than the rest of the query."""
     assert user.unit is not None and user.unit.government is not None
     government = user.unit.government
-    if government.level != UnitLevel.PROVINCE or hasattr(user, "_governments_under"):
+    if one_item:
+        return Q(
+            Exists(
+                Unit.objects.filter(
+                    pk=OuterRef("government_id"), path__startswith=government.path, kind=UnitKind.GOVERNMENT
+                )
+            )
+        )
+    if literal and (government.level != UnitLevel.PROVINCE or hasattr(user, "_governments_under")):
         ids = governments_under(user)
         if len(ids) <= 200:
             return Q(government_id__in=ids)
@@ -150,8 +309,8 @@ def light_filter(light: str, today: datetime.date) -> Q:
     return ~running
 
 
-def items_for_user(user: User) -> QuerySet[Item]:
-    return Item.objects.filter(scope_q(user))
+def items_for_user(user: User, *, literal_governments: bool = True) -> QuerySet[Item]:
+    return Item.objects.filter(scope_q(user, literal_governments=literal_governments))
 
 
 def _with_related(queryset: QuerySet[Item]) -> QuerySet[Item]:

@@ -12,6 +12,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
@@ -22,7 +23,7 @@ from ducha.devtools.demo import DEMO_PASSWORD
 from ducha.items import services
 from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import Item
-from ducha.workbench import ledger
+from ducha.workbench import fragments, ledger
 from ducha.workbench.ledger import pages
 from ducha.workbench.models import SavedFilter
 from tests.clock import moment
@@ -472,8 +473,10 @@ def test_the_count_query_is_limited(browser, many, monkeypatch):
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/ledger/")
     counts = item_counts(queries)
-    assert len(counts) == 1
-    assert f"LIMIT {ledger.COUNT_LIMIT + 1}" in counts[0]
+    # On PostgreSQL a first page is first looked up by its version, which counts too (ledger.kept_page); on a
+    # miss the page query follows with its own count.
+    assert len(counts) == (2 if connection.vendor == "postgresql" else 1)
+    assert all(f"LIMIT {ledger.COUNT_LIMIT + 1}" in count for count in counts)
     assert response.context["page"].count == len(many)
 
 
@@ -711,11 +714,16 @@ def test_the_page_query_count_does_not_grow_with_rows(browser, world):
     for n in range(5):
         make_item(world, title=f"事项{n}", co_units=("jyj", "zjj"))
     client.get("/ledger/")  # warm the session and the calendar cache
+    # Both pages read afresh (on PostgreSQL a first page is otherwise kept: test_ledger_page_cache.py).
+    cache.clear()
+    fragments.forget_local()
     with CaptureQueriesContext(connection) as few:
         response = client.get("/ledger/")
     assert len(row_ids(response)) == 5
     for n in range(20):
         make_item(world, title=f"更多事项{n}", co_units=("jyj",))
+    cache.clear()
+    fragments.forget_local()
     with CaptureQueriesContext(connection) as many:
         response = client.get("/ledger/")
     assert len(row_ids(response)) == 25

@@ -350,9 +350,11 @@ def completed_late_q() -> Q:
     return completed_q() & (Q(due_date__isnull=True) | Q(completed_at__date__gt=F("due_date")))
 
 
-def filter_queryset(user: User, spec: LedgerFilter, today: datetime.date) -> QuerySet[Item]:
+def filter_queryset(
+    user: User, spec: LedgerFilter, today: datetime.date, *, literal_governments: bool = True
+) -> QuerySet[Item]:
     """The user's items (scope from selectors.items_for_user) narrowed by `spec`; unordered."""
-    queryset = items_for_user(user)
+    queryset = items_for_user(user, literal_governments=literal_governments)
     if spec.preset == PRESET_DUE_THIS_MONTH:
         first, last = month_bounds(today)
         queryset = queryset.filter(status__in=ItemStatus.running(), due_date__gte=first, due_date__lte=last)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.http import QueryDict
 from django.utils.translation import gettext as _
@@ -10,6 +12,7 @@ from ducha.items.selectors import MAX_ID
 from ducha.orgs.models import User
 from ducha.workbench.ledger.filters import parse_filter
 from ducha.workbench.models import SavedFilter
+from ducha.workbench.prepared import PreparedQuery
 
 SAVED_FILTERS_MAX = 50
 SAVED_FILTER_NAME_MAX = 50
@@ -32,8 +35,25 @@ class SavedFilterError(ValueError):
         return messages.get(self.code, self.code)
 
 
-def saved_filters_for_user(user: User) -> list[SavedFilter]:
-    return list(SavedFilter.objects.filter(user=user).order_by("name", "id"))
+@dataclass(frozen=True)
+class SavedFilterLink:
+    """What the ledger page shows of a saved filter."""
+
+    pk: int
+    name: str
+    query: str
+
+
+# Read on every ledger page: compiled once per process (workbench/prepared.py).
+_SAVED = PreparedQuery(
+    lambda user_id: (
+        SavedFilter.objects.filter(user_id=user_id).order_by("name", "id").values_list("id", "name", "query")
+    )
+)
+
+
+def saved_filters_for_user(user: User) -> list[SavedFilterLink]:
+    return [SavedFilterLink(*row) for row in _SAVED.rows(user.pk)]
 
 
 def canonical_query(query: str) -> str:

@@ -16,6 +16,7 @@ and the last place), a unit's own score and place for the unit's people.
 from __future__ import annotations
 
 import datetime
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,12 +24,14 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS
-from django.utils.html import format_html
+from django.utils.functional import SimpleLazyObject
+from django.utils.html import format_html, json_script
 from django.utils.http import urlencode
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from ducha.common.errors import InvalidState
@@ -47,7 +50,9 @@ from ducha.workbench.dashboard import (
 )
 from ducha.workbench.forms.dashboard import DashboardForm
 from ducha.workbench.forms.fields import cleaned
+from ducha.workbench.fragments import cached, fragment_key
 from ducha.workbench.ledger import LedgerFilter
+from ducha.workbench.views.items.base import user_of
 
 ECHARTS = "vendor/echarts/echarts.min.js"
 YEARS_SHOWN = 6
@@ -103,6 +108,30 @@ def _tables(stats: dict[str, Any], links: dict[str, Any]) -> dict[str, Any]:
         "on_time": drill(stats["totals"]["on_time"], links["totals"]["on_time"]),
         "completed": drill(stats["totals"]["completed"], links["totals"]["completed"]),
     }
+
+
+def _render_figures(stats: dict[str, Any]) -> dict[str, str]:
+    links = ledger_links(dashboard_ledger_filters(stats))
+    context = {
+        "stats": stats,
+        "links": links,
+        "tables": _tables(stats, links),
+        "no_light_label": Light.NONE.label,
+    }
+    return {
+        "kpis": render_to_string("dashboard/partials/kpis.html", context),
+        "panels": render_to_string("dashboard/partials/panels.html", context),
+        "data": json_script({"stats": stats, "links": links, "text": chart_text()}, "dashboard-data"),
+    }
+
+
+def figures_markup(stats: dict[str, Any]) -> dict[str, SafeString]:
+    """The figures' markup — the key figures, the panels with their tables and ledger links, the charts' data —
+    from the cache: a function of the figures alone (their scope, year and unit are among them), kept under a
+    hash of them. The summary table's figures of a province are the same for every request until the next
+    recount, and building their few hundred ledger links and tables is most of the page's work."""
+    key = fragment_key("dashboard-figures", json.dumps(stats, sort_keys=True, default=str))
+    return {part: mark_safe(html) for part, html in cached(key, lambda: _render_figures(stats)).items()}
 
 
 def _scope_name(user: User, choices: list[Any], unit_id: int | None) -> str:
@@ -209,7 +238,7 @@ def scores_panel(user: User, today: datetime.date) -> ScoresPanel | None:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = user_of(request)
     load_unit(user)
     today = timezone.localdate()
     choices = dashboard_unit_choices(user)
@@ -218,7 +247,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     unit_id = dashboard_unit_for(user, shown["unit"])
     figures = dashboard_figures(user, year=year, unit_id=unit_id, today=today)
     stats = figures.stats
-    links = ledger_links(dashboard_ledger_filters(stats))
     chooses_unit = user.has_role(Role.OFFICE, Role.LEADER)
     years = sorted(
         {year, *range(today.year, max(YEAR_MIN, today.year - YEARS_SHOWN + 1) - 1, -1)}, reverse=True
@@ -227,11 +255,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request,
         "dashboard/index.html",
         {
+            "user": user,  # itself, not the request's lazy stand-in (user_of)
             "stats": stats,
-            "links": links,
-            "tables": _tables(stats, links),
-            "no_light_label": Light.NONE.label,
-            "data": {"stats": stats, "links": links, "text": chart_text()},
+            # Rendered (or fetched) when the page reaches it.
+            "figures": SimpleLazyObject(lambda: figures_markup(stats)),
             "computed_at": figures.computed_at,
             "counted_ahead": figures.counted_ahead,
             "year": year,

@@ -24,11 +24,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from django.utils.http import content_disposition_header
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -47,6 +50,7 @@ from ducha.workbench.forms.ledger import (
     SavedFilterForm,
     UnitOptionsForm,
 )
+from ducha.workbench.views.items.base import user_of
 
 IMPORT_SESSION_KEY = "ledger_imports"
 IMPORT_TOKEN = re.compile(r"^[0-9a-f]{32}$")
@@ -55,9 +59,7 @@ IMPORT_FILE_MAX_AGE = 24 * 3600
 
 
 def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
+    return user_of(request)
 
 
 # --- the ledger page ------------------------------------------------------------------------------------------
@@ -73,32 +75,53 @@ def ledger(request: HttpRequest) -> HttpResponse:
     cursor, cursor_notice = ledger_module.decode_cursor(request.GET.get("cursor", ""), spec)
     if cursor_notice is not None:
         notices.append(cursor_notice)
-    page = ledger_module.ledger_page(
-        user, spec, today=today, cursor=cursor, with_count=not ledger_module.counts_apart(spec)
-    )
     query = spec.querystring
-    form = ledger_module.filter_form(user, spec, today)
     may_batch = user.has_role(Role.OFFICE)
+
+    def render_body(page: ledger_module.LedgerPage) -> dict[str, str]:
+        """The page's rows, count and pager: a function of the page, the filter and `may_batch` alone."""
+        context = {
+            "page": page,
+            # The office ticks rows for a batch 交办 or 催办 (the batch bar under the table).
+            "rows_html": ledger_module.rows_html(page.rows, tick_form="ledger-batch" if may_batch else ""),
+            "may_batch": may_batch,
+            "query": query,
+            "next_query": _with_cursor(query, page.next_cursor),
+        }
+        return {
+            "rows": render_to_string("ledger/partials/rows.html", context),
+            "pager": render_to_string("ledger/partials/pager.html", context),
+        }
+
+    page, body = ledger_module.kept_page(
+        user,
+        spec,
+        today=today,
+        cursor=cursor,
+        with_count=not ledger_module.counts_apart(spec),
+        render=render_body,
+        vary=(may_batch,),
+    )
+    form = ledger_module.filter_form(user, spec, today)
     return render(
         request,
         "ledger/ledger.html",
         {
+            "user": user,  # itself, not the request's lazy stand-in (user_of)
             "spec": spec,
             "page": page,
-            # The office ticks rows for a batch 交办 or 催办 (the batch bar under the table).
-            "rows_html": ledger_module.rows_html(page.rows, tick_form="ledger-batch" if may_batch else ""),
+            # Rendered (or fetched) when the page reaches it.
+            "body": SimpleLazyObject(lambda: {part: mark_safe(html) for part, html in body().items()}),
             "may_batch": may_batch,
             "here": request.get_full_path(),
             "notices": notices,
             "form": form,
             "query": query,
-            "next_query": _with_cursor(query, page.next_cursor),
             "saved_filters": ledger_module.saved_filters_for_user(user),
             "presets": [
                 (code, str(label), f"preset={code}") for code, label in ledger_module.PRESETS.items()
             ],
             "may_import": _may_import(user),
-            "filter_form_seconds": FILTER_FORM_CACHE_SECONDS,
         },
     )
 
@@ -114,9 +137,6 @@ def ledger_count(request: HttpRequest) -> HttpResponse:
 
 
 UNIT_OPTIONS_MAX_AGE = 300
-# The filter form's markup is cached per language and filter (template fragment cache): the same filter renders
-# the same form. A short life, so a deployment's changed template shows within minutes even on a shared cache.
-FILTER_FORM_CACHE_SECONDS = 300
 
 
 @login_required

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
+from django.utils.functional import LazyObject, empty
 
 from ducha.common.errors import NotFound
 from ducha.items import selectors
@@ -20,7 +21,15 @@ def is_htmx(request: HttpRequest) -> bool:
 
 
 def user_of(request: HttpRequest) -> User:
-    user = request.user
+    """The signed-in user itself, not the lazy stand-in the authentication middleware puts on the request: every
+    attribute read through the stand-in goes through a Python-level proxy, and the lifecycle's checks and the
+    templates read the user's roles and unit hundreds of times a page. (django-otp wraps the middleware's stand-in
+    in one of its own: both are unwrapped.)"""
+    user: object = request.user
+    while isinstance(user, LazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        user = user._wrapped
     assert isinstance(user, User)
     return user
 

@@ -17,7 +17,7 @@ from ducha.common import error_codes as codes
 from ducha.common.errors import DomainError, ValidationFailed
 from ducha.items import lifecycle, selectors, services
 from ducha.items.lifecycle import ItemStatus
-from ducha.items.models import Item, Report
+from ducha.items.models import Instruction, Item, Report
 from ducha.items.services.instructions import instruction_refusal, item_instructions
 from ducha.orgs.models import User
 from ducha.workbench.forms.items import InstructionForm, LeaderInChargeForm, government_leaders
@@ -41,14 +41,25 @@ def _report_choices(reports: list[Report]) -> list[tuple[int, str]]:
     ]
 
 
-def instructions_context(request: HttpRequest, item: Item, user: User) -> dict[str, Any]:
+def instructions_context(
+    request: HttpRequest,
+    item: Item,
+    user: User,
+    *,
+    instructions: list[Instruction] | None = None,
+    reports: list[Report] | None = None,
+) -> dict[str, Any]:
     """What the section's template reads: the leader in charge, the instructions (newest first) and, for a
-    leader who may write one, the form (with the item's reports to choose from)."""
-    instructions = list(item_instructions(item))
+    leader who may write one, the form (with the item's reports to choose from). `instructions` and `reports`:
+    already read (the item's record), else read here."""
+    if instructions is None:
+        instructions = list(item_instructions(item))
     may_write = instruction_refusal(item, user) is None
     form = getattr(request, _FAILED_FORM, None)
     if may_write and form is None:
-        form = InstructionForm(report_choices=_report_choices(list(selectors.item_reports(item))))
+        if reports is None:
+            reports = list(selectors.item_reports(item))
+        form = InstructionForm(report_choices=_report_choices(reports))
     return {
         "instructions": {
             "leader": item.leader_in_charge,

@@ -15,16 +15,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ducha.common import error_codes as codes
 from ducha.common.errors import DomainError, ValidationFailed
+from ducha.common.lifecycle import Transition
 from ducha.items import lifecycle, selectors, services
 from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import (
@@ -37,7 +38,6 @@ from ducha.items.models import (
     ReportStatus,
 )
 from ducha.orgs.models import User
-from ducha.reminders.selectors import item_reminder_log, item_timeline
 from ducha.workbench.forms.fields import cleaned
 from ducha.workbench.forms.items import ActionContextForm, ActionForm, AttachmentForm
 from ducha.workbench.views.items.actions import (
@@ -51,6 +51,7 @@ from ducha.workbench.views.items.actions import (
 from ducha.workbench.views.items.base import HTMX_TODO, is_htmx, item_or_404, user_of
 from ducha.workbench.views.items.instructions import instructions_context
 from ducha.workbench.views.items.procedure import procedure_context
+from ducha.workbench.views.items.record import ItemRecord, NotVisible, cached_record, load_record
 from ducha.workbench.views.items.todo_list import render_todo_row
 from ducha.workcalendar import services as workdays
 
@@ -87,22 +88,40 @@ def may_attach(item: Item, user: User) -> bool:
     return lifecycle.attach_refusal(item, user) is None
 
 
+def open_actions(item: Item, user: User) -> list[Transition]:
+    """lifecycle.available_actions, with the actions whose statuses the item is not in left out first: a refusal
+    checks who may act before the status (for the error it gives), so the table's every row would otherwise check
+    the user's units on every page view (tests/workbench/test_item_record_cache.py holds the two to the same
+    list)."""
+    return [
+        transition
+        for transition in lifecycle.TRANSITIONS.values()
+        if item.status in transition.sources and lifecycle.refusal(transition.action, item, user) is None
+    ]
+
+
 def render_item_page(
     request: HttpRequest,
     item: Item,
     *,
+    record: ItemRecord | None = None,
     failed: str | None = None,
     failed_form: ActionForm | None = None,
     error: DomainError | None = None,
     attachment_form: AttachmentForm | None = None,
     attachment_error: DomainError | None = None,
 ) -> HttpResponse:
+    """The item page: the item's record (`record`, from the cache, or read now) with what `user` may do and see
+    of it worked out for this request."""
     user = user_of(request)
     today = timezone.localdate()
+    if record is None:
+        record = load_record(item, today=today)
+    item = record.item
     own = lifecycle.assignment_for(item, user)
     reports = [
         report
-        for report in selectors.item_reports(item)
+        for report in record.reports
         if not (
             report.kind == ReportKind.PROGRESS
             and report.status in UNCHECKED_PROGRESS
@@ -112,13 +131,13 @@ def render_item_page(
     page = ItemPage(
         panels=[],
         reports=reports,
-        extensions=list(selectors.item_extensions(item)),
-        disputes=list(selectors.item_disputes(item)),
-        attachments=list(selectors.item_attachments(item)),
-        children=list(selectors.item_children(item, user)),
-        timeline=item_timeline(item),
+        extensions=record.extensions,
+        disputes=record.disputes,
+        attachments=record.attachments,
+        children=list(selectors.item_children(item, user)) if record.has_children else [],
+        timeline=[],
     )
-    for transition in lifecycle.available_actions(item, user):
+    for transition in open_actions(item, user):
         if transition.action not in ACTIONS:  # "update": a link to the edit page, no form here
             page.panels.append(ActionPanel(transition.action, transition.label, None, False))
             continue
@@ -149,10 +168,6 @@ def render_item_page(
     )
     page.open_dispute = next((d for d in page.disputes if d.status != "ruled"), None)
     light = item.light_on(today)
-    assignments = list(item.assignments.all())
-    prefetch_related_objects(assignments, "signed_by")
-    for assignment in assignments:
-        assignment.light_today = assignment.light_on(today)  # type: ignore[attr-defined]
     days_left = workdays.workdays_between(today, item.due_date) if item.due_date and light else None
     status = error.status if error else attachment_error.status if attachment_error else 200
     # An action that is not (or no longer) open to the user: its error on top, with what the user typed beside it
@@ -165,6 +180,7 @@ def render_item_page(
         request,
         "items/detail.html",
         {
+            "user": user,  # itself, not the request's lazy stand-in (user_of)
             "item": item,
             "page": page,
             "actions": page.panels,
@@ -172,19 +188,19 @@ def render_item_page(
             "may_attach": may_attach(item, user),
             "attachment_form": attachment_form or AttachmentForm(),
             "attachment_error": attachment_error,
-            "facts": item_facts(item),
-            "texts": item_texts(item),
-            "assignments": assignments,
+            # The record's sections, rendered once for everyone who may see the item (record.py).
+            "record_html": {name: mark_safe(html) for name, html in record.html.items()},
             "light": light,
             "days_left": days_left,
             "overdue_by": -days_left if days_left is not None and days_left < 0 else 0,
             "today": today,
             # 催办: the office chases the units of a running item; every reminder and chase is listed.
             "may_chase": item.status in ItemStatus.running() and lifecycle.office(item, user) is None,
-            "reminder_log": item_reminder_log(item, limit=100),
             # The sections of the daily work (批示, procedure steps), each from its own module.
-            **instructions_context(request, item, user),
-            **procedure_context(request, item, user),
+            **instructions_context(
+                request, item, user, instructions=record.instructions, reports=record.reports
+            ),
+            **procedure_context(request, item, user, data=record.procedure),
         },
         status=status,
     )
@@ -257,8 +273,14 @@ def item_texts(item: Item) -> list[tuple[Any, str]]:
 
 @login_required
 def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
-    item = item_or_404(user_of(request), item_id)
-    return render_item_page(request, item)
+    user = user_of(request)
+    try:
+        record = cached_record(user, item_id)
+    except NotVisible:
+        raise Http404 from None
+    if record is not None:
+        return render_item_page(request, record.item, record=record)
+    return render_item_page(request, item_or_404(user, item_id))
 
 
 def _safe_next(taken_from: dict[str, Any], default: str) -> str:

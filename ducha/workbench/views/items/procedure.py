@@ -48,9 +48,13 @@ def _ok(check: Callable[[Item, User], str | None], item: Item, user: User) -> bo
     return check(item, user) is None
 
 
-def procedure_context(request: HttpRequest, item: Item, user: User) -> dict[str, Any]:
-    """What the section's template reads; empty when it has nothing to show."""
-    data = procedure_selectors.item_procedure(item)
+def procedure_context(
+    request: HttpRequest, item: Item, user: User, *, data: procedure_selectors.ItemProcedure | None = None
+) -> dict[str, Any]:
+    """What the section's template reads; empty when it has nothing to show. `data`: the steps already read (the
+    item's record, a copy of its own: the held progress reports are narrowed here), else read here."""
+    if data is None:
+        data = procedure_selectors.item_procedure(item)
     is_office = _ok(lifecycle.office, item, user)
     is_leader = _ok(lifecycle.leader, item, user)
     own = lifecycle.assignment_for(item, user)
