@@ -389,3 +389,25 @@ class ChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.hash[:12]}"
+
+
+class ArchivedRun(models.Model):
+    """A run of consecutive chain positions whose events went to the archive with their year's partition
+    (`ducha partitions detach`, PostgreSQL): the last link's hash is kept here, so that `ducha audit verify` goes on
+    from it over the live events instead of reporting the archived positions as missing. Written when the partition
+    is detached, deleted when it is attached again (ducha.audit.partitions.EventScheme)."""
+
+    id = models.BigAutoField(primary_key=True)
+    partition = models.CharField(_("partition"), max_length=63)
+    first_seq = models.BigIntegerField(_("first position"), unique=True)
+    last_seq = models.BigIntegerField(_("last position"))
+    last_hash = models.CharField(_("last hash"), max_length=64)
+    archived_at = models.DateTimeField(_("archived at"))
+
+    class Meta:
+        verbose_name = _("archived chain run")
+        verbose_name_plural = _("archived chain runs")
+        ordering = ["first_seq"]
+
+    def __str__(self) -> str:
+        return f"{self.partition}: #{self.first_seq}–#{self.last_seq}"

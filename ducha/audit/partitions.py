@@ -28,25 +28,18 @@ What the partitioning changes, and what replaces it:
 from __future__ import annotations
 
 import datetime
+import importlib
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.backends.utils import CursorWrapper
 
+from ducha.audit.models import ArchivedRun
 from ducha.common.partitions import Partition, YearlyScheme, has_trigger, quote, register
 
-# The columns that never change (migration audit 0006's KEPT).
-KEPT = [
-    "id",
-    "event_type",
-    "subject_type",
-    "subject_id",
-    "actor_id",
-    "actor_unit_id",
-    "old",
-    "new",
-    "comment",
-]
+# The columns that never change: migration audit 0006's, whose guard this one extends (one list, so the two
+# guards cannot disagree).
+KEPT: list[str] = importlib.import_module("ducha.audit.migrations.0006_chain_and_guards").KEPT
 
 GUARD = """
 CREATE OR REPLACE FUNCTION audit_event_guard() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -111,10 +104,38 @@ class EventScheme(YearlyScheme):
         reason = super().is_closed(cursor, partition, now=now)
         if reason:
             return reason
-        # The chain runs through every partition: `ducha audit verify` (ducha.audit.chain) reads only the attached
-        # ones and would report every position the archived year holds as missing. Archive a year only with
-        # --force, after a verify with it attached, its dump copied off the machine and its anchors kept.
-        return "ducha audit verify would report the positions this year holds as missing (see docs/deployment.md)"
+        # An archived year is read-only: an event left unsealed in it could never be sealed, and the chain would
+        # have a hole at the position it should have had.
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {quote(partition.name)} WHERE chain_seq IS NULL)")
+        if cursor.fetchone()[0]:
+            return "it holds events not sealed yet (`ducha audit seal` seals them)"
+        return None
+
+    def on_archive(self, cursor: CursorWrapper, qualified: str) -> None:
+        """Read-only, and its chain positions recorded as runs of consecutive positions with the last link's hash
+        (ArchivedRun), so that `ducha audit verify` goes on over the gap from the link before it. A year's events
+        hold one long run, broken only where the seal of New Year's Eve's last events and of the next year's first
+        ones interleaved."""
+        super().on_archive(cursor, qualified)
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {qualified} WHERE chain_seq IS NULL)")
+        if cursor.fetchone()[0]:
+            raise ValueError(f"{qualified} holds events not sealed yet: seal them before archiving")
+        name = qualified.split(".", 1)[1].strip('"')
+        cursor.execute(
+            f"INSERT INTO {quote(ArchivedRun._meta.db_table)} "
+            "(partition, first_seq, last_seq, last_hash, archived_at) "
+            "SELECT %s, run.first_seq, run.last_seq, e.chain_hash, now() FROM ("
+            "  SELECT min(chain_seq) AS first_seq, max(chain_seq) AS last_seq FROM ("
+            f"    SELECT chain_seq, chain_seq - row_number() OVER (ORDER BY chain_seq) AS island FROM {qualified}"
+            "  ) numbered GROUP BY island"
+            f") run JOIN {qualified} e ON e.chain_seq = run.last_seq",
+            [name],
+        )
+
+    def on_unarchive(self, cursor: CursorWrapper, qualified: str) -> None:
+        super().on_unarchive(cursor, qualified)
+        name = qualified.split(".", 1)[1].strip('"')
+        cursor.execute(f"DELETE FROM {quote(ArchivedRun._meta.db_table)} WHERE partition = %s", [name])
 
     def install(self, cursor: CursorWrapper) -> None:
         table = quote(self.table)

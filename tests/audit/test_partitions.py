@@ -16,7 +16,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from ducha.audit.chain import chain_seal, chain_verify, guards_lifted, guards_missing
-from ducha.audit.models import Event, EventType
+from ducha.audit.models import ArchivedRun, Event, EventType
 from ducha.audit.partitions import EVENTS
 from ducha.audit.services import event_record
 from ducha.common import partitions as partitioning
@@ -279,16 +279,32 @@ def test_a_closed_year_is_archived_read_only_and_attached_again():
     old = recorded_at(moment(year, 7, 1, 9), "three years ago")
     assert home(old) == [name]
 
-    # the current year is not closed, and an old one breaks the chain's verify: both refused without --force
+    # the current year is not closed, and an old one holding an unsealed event is refused (it could never be
+    # sealed in the archive): both refused without --force, nothing moved
     for refused_name in (f"audit_event_{this_year()}", name):
         with pytest.raises(ValueError):
             partitioning.detach(connection, EVENTS, refused_name, now=timezone.now())
     assert home(old) == [name]
 
     chain_seal()
-    where = partitioning.detach(connection, EVENTS, name, now=timezone.now(), force=True)
-    # what --force accepts: the chain misses the archived year's positions until it is attached again
-    assert not chain_verify().ok
+    newer = recorded("after the archived year")
+    chain_seal()
+    before = chain_verify()
+    assert before.ok and before.archived == 0
+    where = partitioning.detach(connection, EVENTS, name, now=timezone.now())
+    # the chain goes over the archived year's positions from the last link it kept (ArchivedRun)
+    after = chain_verify()
+    assert after.ok, after.broken
+    assert (after.archived, after.checked, after.head_seq) == (1, before.checked - 1, before.head_seq)
+    run = ArchivedRun.objects.get(partition=name)
+    old_seq = Event.objects.raw(f'SELECT id, chain_seq FROM ducha_archive."{name}"')[0].chain_seq
+    assert (run.first_seq, run.last_seq) == (old_seq, old_seq)
+    # a forged hash for the archived run breaks the link that follows it
+    ArchivedRun.objects.filter(pk=run.pk).update(last_hash="0" * 64)
+    forged = chain_verify()
+    assert not forged.ok and forged.first_broken.seq == old_seq + 1
+    ArchivedRun.objects.filter(pk=run.pk).update(last_hash=run.last_hash)
+    assert Event.objects.filter(pk=newer.pk).exists()
 
     assert where == f"ducha_archive.{name}"
     assert not Event.objects.filter(pk=old.pk).exists()
@@ -310,7 +326,9 @@ def test_a_closed_year_is_archived_read_only_and_attached_again():
     assert Event.objects.get(pk=old.pk).comment == "three years ago"
     refused(f'DELETE FROM "{name}"')
     assert guards_missing() == []
-    assert chain_verify().ok
+    attached = chain_verify()
+    assert attached.ok and attached.archived == 0 and attached.checked == before.checked
+    assert not ArchivedRun.objects.filter(partition=name).exists()
 
 
 @postgresql_only
@@ -326,3 +344,15 @@ def test_the_command_refuses_an_unknown_table_and_a_partition_still_open():
             "partitions", "detach", "reminders_reminder", "reminders_reminder_items_0", stdout=StringIO()
         )
     assert f"audit_event_{this_year()}" in partition_names("audit_event")
+
+
+@postgresql_only
+def test_a_guard_disabled_on_one_partition_is_reported():
+    name = f"audit_event_{this_year()}"
+    assert guards_missing() == []
+    with transaction.atomic():
+        sql(f'ALTER TABLE "{name}" DISABLE TRIGGER audit_event_no_truncate')
+        assert guards_missing() == [f"{name}.audit_event_no_truncate"]
+        assert not chain_verify().ok
+        transaction.set_rollback(True)
+    assert guards_missing() == []

@@ -83,6 +83,14 @@ class Command(BaseCommand):
                 "anchors": result.anchors_checked,
             }
         )
+        if result.archived:
+            self.stdout.write(
+                _(
+                    "%(count)d positions are in archived years' partitions: gone over from their last link "
+                    "(%(anchors)d anchors among them are checked when their year is attached again)."
+                )
+                % {"count": result.archived, "anchors": result.anchors_archived}
+            )
         if result.unsealed:
             self.stdout.write(
                 _("%(count)d events not sealed yet, %(stale)d of them for more than an hour.")
