@@ -79,7 +79,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    "ducha.config.apps.StaticFilesConfig",  # django.contrib.staticfiles, leaving out most of ECharts' dist
     "ninja",  # serves the API docs page's assets locally (no CDN)
     "django_htmx",
     "js_lib_htmx",  # htmx 2, served from the package's static files
