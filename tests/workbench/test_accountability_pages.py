@@ -32,7 +32,6 @@ from ducha.accountability.models import (
     TriggerSetting,
 )
 from ducha.accountability.triggers import ESCALATION, triggers_run
-from ducha.devtools.demo import DEMO_PASSWORD
 from ducha.documents.models import Document
 from tests.clock import moment
 from tests.helpers import make_item
@@ -46,16 +45,6 @@ LATER = datetime.date(2026, 12, 18)
 def _november():
     with time_machine.travel(NOVEMBER, tick=False):
         yield
-
-
-@pytest.fixture
-def browser(client, world):
-    def sign_in(username):
-        client.logout()
-        assert client.login(username=username, password=DEMO_PASSWORD)
-        return client
-
-    return sign_in
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from django.urls import include, path
 from django.utils import timezone
 
 from ducha.audit.models import Event
-from ducha.devtools.demo import DEMO_PASSWORD
 from ducha.items import services
 from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import Item
@@ -52,16 +51,6 @@ def package_until_2026(monkeypatch):
 def domain_events() -> int:
     """The log's events other than the security events signing in writes (subject "user")."""
     return Event.objects.exclude(subject_type="user").count()
-
-
-@pytest.fixture
-def browser(client, world):
-    def sign_in(username):
-        client.logout()
-        assert client.login(username=username, password=DEMO_PASSWORD)
-        return client
-
-    return sign_in
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from ducha.devtools.demo import DEMO_PASSWORD
 from ducha.items import services
 from ducha.items.lifecycle import ItemStatus
 from ducha.workbench.dashboard import dashboard_stats
@@ -25,15 +24,6 @@ DATA = re.compile(r'<script id="dashboard-data" type="application/json">(.*?)</s
 def _no_cache(settings):
     settings.DUCHA_DASHBOARD_CACHE_SECONDS = 0
     cache.clear()
-
-
-@pytest.fixture
-def browser(client, world):
-    def sign_in(username):
-        assert client.login(username=username, password=DEMO_PASSWORD)
-        return client
-
-    return sign_in
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from ducha.devtools.demo import DEMO_PASSWORD
 from ducha.devtools.demo.items import demo_items_create
 from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import Item
@@ -48,16 +47,6 @@ UNIT_FIGURES = ("items", "open", *OPEN_PARTS, "completed")
 def _no_cache(settings):
     settings.DUCHA_DASHBOARD_CACHE_SECONDS = 0
     cache.clear()
-
-
-@pytest.fixture
-def browser(client, world):
-    def sign_in(username):
-        client.logout()
-        assert client.login(username=username, password=DEMO_PASSWORD)
-        return client
-
-    return sign_in
 
 
 def _moment(today, days_ago: int, hour: int = 10):

@@ -7,35 +7,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
-from ducha.devtools.demo import DEMO_PASSWORD
 from ducha.items.lifecycle import ItemStatus
-from ducha.workbench import fragments
 from ducha.workbench.dashboard import dashboard_rollup_rebuild
 from ducha.workbench.views import dashboard as dashboard_view
 from tests.helpers import item_in
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _empty_caches():
-    cache.clear()
-    fragments.forget_local()
-    yield
-    fragments.forget_local()
-
-
-@pytest.fixture
-def browser(client, world):
-    def sign_in(username):
-        client.logout()
-        assert client.login(username=username, password=DEMO_PASSWORD)
-        return client
-
-    return sign_in
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_fragments")]
 
 
 def kpi(html: str, label_position: int) -> str:

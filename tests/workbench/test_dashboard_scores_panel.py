@@ -14,7 +14,6 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from ducha.devtools.demo import DEMO_PASSWORD
 from ducha.evaluation.models import RunStatus, Score, ScoreGroup, ScoreRun
 from ducha.evaluation.periods import Period
 from ducha.evaluation.scoring import scores_compute
@@ -33,16 +32,6 @@ Q1 = Period(2026, 1)
 def _no_cache(settings):
     settings.DUCHA_DASHBOARD_CACHE_SECONDS = 0
     cache.clear()
-
-
-@pytest.fixture
-def browser(client, world):
-    def sign_in(username):
-        client.logout()
-        assert client.login(username=username, password=DEMO_PASSWORD)
-        return client
-
-    return sign_in
 
 
 @pytest.fixture

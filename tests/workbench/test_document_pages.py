@@ -15,7 +15,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from ducha.audit.models import Event
-from ducha.devtools.demo import DEMO_PASSWORD
 from ducha.documents import services
 from ducha.documents.kinds import KINDS
 from ducha.documents.models import Document, DocumentSequence
@@ -28,16 +27,6 @@ pytestmark = pytest.mark.django_db
 
 CONTACT = {"contact_name": "王明", "contact_phone": "0931-1234567"}
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def browser(client, world):
-    def sign_in(username):
-        client.logout()
-        assert client.login(username=username, password=DEMO_PASSWORD)
-        return client
-
-    return sign_in
 
 
 def _written() -> tuple:

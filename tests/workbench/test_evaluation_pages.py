@@ -13,7 +13,6 @@ import datetime
 import pytest
 import time_machine
 
-from ducha.devtools.demo import DEMO_PASSWORD
 from ducha.evaluation import ledger as ledger_services
 from ducha.evaluation import scoring
 from ducha.evaluation.models import (
@@ -38,16 +37,6 @@ from tests.helpers import advance, make_item
 MARCH = moment(2026, 3, 2, 9)
 JULY = moment(2026, 7, 6, 9)
 NOVEMBER = moment(2026, 11, 18, 10)
-
-
-@pytest.fixture
-def browser(client, world):
-    def sign_in(username):
-        client.logout()
-        assert client.login(username=username, password=DEMO_PASSWORD)
-        return client
-
-    return sign_in
 
 
 @pytest.fixture

@@ -10,22 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from ducha.devtools.demo import DEMO_PASSWORD
 from ducha.inspections import services
 from ducha.inspections.lifecycle import InspectionStatus as S
 from ducha.inspections.models import Finding, Inspection
 from tests.clock import moment
 from tests.inspections.helpers import PLAN_TEXTS, inspection_in, make_inspection
-
-
-@pytest.fixture
-def browser(client, world):
-    def sign_in(username):
-        client.logout()
-        assert client.login(username=username, password=DEMO_PASSWORD)
-        return client
-
-    return sign_in
 
 
 def test_anonymous_visitors_are_sent_to_login(client, world):

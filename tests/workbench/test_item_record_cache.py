@@ -15,7 +15,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from ducha.audit.models import Event, EventType
-from ducha.devtools.demo import DEMO_PASSWORD
 from ducha.items import lifecycle, services
 from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import Item
@@ -27,29 +26,11 @@ from ducha.workbench.views.items import record as record_module
 from ducha.workbench.views.items.page import open_actions
 from tests.helpers import item_in
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_fragments")]
 
 postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the record is kept on PostgreSQL only (transaction ids)"
 )
-
-
-@pytest.fixture(autouse=True)
-def _empty_caches():
-    cache.clear()
-    fragments.forget_local()
-    yield
-    fragments.forget_local()
-
-
-@pytest.fixture
-def browser(client, world):
-    def sign_in(username):
-        client.logout()
-        assert client.login(username=username, password=DEMO_PASSWORD)
-        return client
-
-    return sign_in
 
 
 def record_reads(queries) -> list[str]:

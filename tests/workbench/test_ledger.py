@@ -19,7 +19,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ducha.audit.models import Event, EventType
-from ducha.devtools.demo import DEMO_PASSWORD
 from ducha.items import services
 from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import Item
@@ -28,15 +27,6 @@ from ducha.workbench.ledger import pages
 from ducha.workbench.models import SavedFilter
 from tests.clock import moment
 from tests.helpers import item_in, make_item
-
-
-@pytest.fixture
-def browser(client, world):
-    def sign_in(username):
-        assert client.login(username=username, password=DEMO_PASSWORD)
-        return client
-
-    return sign_in
 
 
 def row_ids(response) -> list[int]:

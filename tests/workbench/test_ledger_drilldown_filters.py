@@ -13,7 +13,6 @@ import pytest
 import time_machine
 from django.http import QueryDict
 
-from ducha.devtools.demo import DEMO_PASSWORD
 from ducha.items import services
 from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import Item
@@ -25,15 +24,6 @@ from tests.helpers import advance, item_in, make_item
 
 # The suite's default instant, pinned here too: the dates below are written out.
 pytestmark = pytest.mark.time_machine(moment(2026, 11, 18, 10))
-
-
-@pytest.fixture
-def browser(client, world):
-    def sign_in(username):
-        assert client.login(username=username, password=DEMO_PASSWORD)
-        return client
-
-    return sign_in
 
 
 def row_ids(response) -> set[int]:

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
-from ducha.devtools.demo import DEMO_PASSWORD
 from ducha.devtools.demo.items.part import demo_items_create
 from tests.clock import moment
 
@@ -27,16 +26,6 @@ DATA = re.compile(r'<script id="dashboard-data" type="application/json">(.*?)</s
 def _no_cache(settings):
     settings.DUCHA_DASHBOARD_CACHE_SECONDS = 0
     cache.clear()
-
-
-@pytest.fixture
-def browser(client, world):
-    def sign_in(username):
-        client.logout()
-        assert client.login(username=username, password=DEMO_PASSWORD)
-        return client
-
-    return sign_in
 
 
 class FilterFormReader(HTMLParser):

@@ -15,7 +15,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from ducha.audit.models import Event, EventType
-from ducha.devtools.demo import DEMO_PASSWORD
 from ducha.items import services
 from ducha.items.lifecycle import ItemStatus
 from ducha.orgs.models import Unit
@@ -24,26 +23,9 @@ from tests.helpers import item_in
 
 pytestmark = [
     pytest.mark.django_db,
+    pytest.mark.usefixtures("fresh_fragments"),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="pages are kept on PostgreSQL only"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _empty_caches():
-    cache.clear()
-    fragments.forget_local()
-    yield
-    fragments.forget_local()
-
-
-@pytest.fixture
-def browser(client, world):
-    def sign_in(username):
-        client.logout()
-        assert client.login(username=username, password=DEMO_PASSWORD)
-        return client
-
-    return sign_in
 
 
 def row_ids(response) -> list[int]:

@@ -5,24 +5,12 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from django.utils.translation import gettext
 
-from ducha.devtools.demo import DEMO_PASSWORD
 from ducha.items.lifecycle import ItemStatus
 from tests.helpers import item_in
 
 MARK = '<span class="required-mark" aria-hidden="true">*</span>'
-
-
-@pytest.fixture
-def browser(client, world):
-    def sign_in(username):
-        client.logout()
-        assert client.login(username=username, password=DEMO_PASSWORD)
-        return client
-
-    return sign_in
 
 
 def label_of(html: str, field_id: str) -> str:

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from django.contrib.messages import get_messages
 from django.utils.translation import pgettext
 
-from ducha.devtools.demo import DEMO_PASSWORD
 from ducha.items.lifecycle import ItemStatus
 from ducha.items.models import ExtensionStatus, Item
 from tests.helpers import item_in
@@ -18,16 +16,6 @@ from tests.helpers import item_in
 CHECKS = {
     name: "on" for name in ("task_completed", "problem_solved", "conclusion_appropriate", "lawful_compliant")
 }
-
-
-@pytest.fixture
-def browser(client, world):
-    def sign_in(username):
-        client.logout()
-        assert client.login(username=username, password=DEMO_PASSWORD)
-        return client
-
-    return sign_in
 
 
 def panel_of(html: str, action: str) -> str:

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from ducha.devtools.demo import DEMO_PASSWORD
 from ducha.items.lifecycle import ItemStatus
 from tests.helpers import item_in
-
-
-@pytest.fixture
-def browser(client, world):
-    def sign_in(username):
-        assert client.login(username=username, password=DEMO_PASSWORD)
-        return client
-
-    return sign_in
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page(client, world):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 import re
 
-import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -39,16 +38,6 @@ from ducha.workcalendar.services import add_workdays, package_year_range, workda
 from tests.helpers import advance, item_in, make_item
 
 # --- helpers -----------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def browser(client, world):
-    def sign_in(username):
-        client.logout()
-        assert client.login(username=username, password=DEMO_PASSWORD)
-        return client
-
-    return sign_in
 
 
 def todo_sections(response) -> dict[str, list[int]]:
