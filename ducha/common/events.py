@@ -14,7 +14,6 @@ documents its events and their payloads where it defines them.
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -48,9 +47,17 @@ def publish(name: str, **payload: Any) -> list[Any]:
 def publish_on_commit(name: str, **payload: Any) -> None:
     """Call every listener of `name` once the current transaction commits (at once outside a transaction)."""
     for listener in listeners(name):
-        transaction.on_commit(functools.partial(_deliver, name, listener, payload), robust=True)
+        transaction.on_commit(_delivery(name, listener, payload), robust=True)
 
 
-def _deliver(name: str, listener: Listener, payload: dict[str, Any]) -> None:
-    logger.debug("event %s → %s", name, getattr(listener, "__qualname__", listener))
-    listener(**payload)
+def _delivery(name: str, listener: Listener, payload: dict[str, Any]) -> Callable[[], None]:
+    """The on-commit callback calling `listener`. A function with a name of its own, not a functools.partial:
+    when a robust callback fails, Django logs it by `func.__qualname__`, which a partial lacks — the logging
+    then raised an AttributeError into the caller, undoing the point of a robust callback."""
+
+    def deliver() -> None:
+        logger.debug("event %s → %s", name, getattr(listener, "__qualname__", listener))
+        listener(**payload)
+
+    deliver.__qualname__ = f"event {name} → {getattr(listener, '__qualname__', listener)}"
+    return deliver
