@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -91,13 +92,30 @@ def unescaped_json(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
         refusal = _docs_refusal(request, document=document)
         if refusal is not None:
             return refusal
-        response = view(request, *args, **kwargs)
-        if response.get("Content-Type", "").startswith("application/json"):
-            response.content = json.dumps(json.loads(response.content), ensure_ascii=False).encode()
-            response["Content-Type"] = "application/json; charset=utf-8"
-        return response
+        if document:
+            return _openapi_document(request, view, *args, **kwargs)
+        return view(request, *args, **kwargs)
 
     return wrapper
+
+
+# The OpenAPI document, built once per process and language (issue 19: building it takes seconds). It is a
+# function of the code and the language only: the routes, schemas and texts are fixed when the process starts.
+_documents: dict[tuple[str, str], bytes] = {}
+
+
+def _openapi_document(
+    request: HttpRequest, view: Callable[..., HttpResponse], *args: Any, **kwargs: Any
+) -> HttpResponse:
+    key = (get_language() or "", request.path)
+    content = _documents.get(key)
+    if content is None:
+        response = view(request, *args, **kwargs)
+        if response.status_code != 200 or not response.get("Content-Type", "").startswith("application/json"):
+            return response
+        content = json.dumps(json.loads(response.content), ensure_ascii=False).encode()
+        _documents[key] = content
+    return HttpResponse(content, content_type="application/json; charset=utf-8")
 
 
 class TextParser(Parser):

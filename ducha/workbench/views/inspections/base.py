@@ -43,12 +43,13 @@ def names(actions: list[lifecycle.Transition]) -> set[str]:
 
 def units_of(government: Unit) -> list[Unit]:
     """The units an inspection of `government` may name as targets: every active unit under it, general offices
-    left out."""
+    left out. Only what the target checkboxes show ({% unit_checks %}): a province has thousands of units."""
     return list(
         Unit.objects.filter(path__startswith=government.path, is_active=True)
         .exclude(pk=government.pk)
         .exclude(kind=UnitKind.GENERAL_OFFICE)
         .order_by("path")
+        .only("name", "short_name")
     )
 
 

@@ -35,8 +35,7 @@ from ducha.workbench.forms.items import (
     SourceHintForm,
     government_leaders,
     government_source_records,
-    government_units,
-    grouped_unit_choices,
+    government_unit_choices,
     item_initial,
 )
 from ducha.workbench.views.items.base import government_for, item_or_404, user_of
@@ -104,7 +103,7 @@ def _item_forms(
     initial: tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]] | None = None,
     files: Any = None,
 ) -> ItemForms:
-    choices = grouped_unit_choices(government_units(government))
+    choices = government_unit_choices(government)
     fields, co_units, milestones = initial or ({}, [], [])
     kept = fields.get("source_record") if fields else None
     co_initial = co_units + [{}] * BLANK_ROWS if data is None else None
