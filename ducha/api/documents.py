@@ -18,6 +18,7 @@ from urllib.parse import quote
 from django.http import HttpRequest, HttpResponse
 from ninja import Path, Router, Status
 
+from ducha.api.background import background_job_out
 from ducha.api.base import ERRORS, actor
 from ducha.api.schemas import (
     DocumentBatchIn,
@@ -296,7 +297,10 @@ def document_correct(request: HttpRequest, document_id: int, body: DocumentCorre
 # --- the day's notices in one PDF ------------------------------------------------------------------------------
 
 
-def _batch_out(row: DocumentBatch) -> dict[str, Any]:
+def _batch_out(row: DocumentBatch, user: User) -> dict[str, Any]:
+    # Its run (ducha.jobs): the requester's own, shown to them only (the jobs' cancel and retry are theirs).
+    job = batch.batch_job(row)
+    own = job is not None and job.owner_id == user.pk  # type: ignore[attr-defined]
     return {
         "id": row.pk,
         "kind": row.kind,
@@ -309,6 +313,7 @@ def _batch_out(row: DocumentBatch) -> dict[str, Any]:
         "pdf_url": f"/api/v1/documents/batches/{row.pk}.pdf" if row.status == BatchStatus.DONE else None,
         "created_at": row.created_at,
         "finished_at": row.finished_at,
+        "job": background_job_out(job) if job is not None and own else None,
     }
 
 
@@ -318,7 +323,8 @@ def _batch_out(row: DocumentBatch) -> dict[str, Any]:
 def document_batch_start(request: HttpRequest, body: DocumentBatchIn) -> Any:
     """Every item assigned on the day (today by default): notices issued where not yet, all in one PDF, made in the
     background; poll the batch for its progress."""
-    return Status(202, _batch_out(batch.batch_start(actor=actor(request), day=body.day)))
+    user = actor(request)
+    return Status(202, _batch_out(batch.batch_start(actor=user, day=body.day), user))
 
 
 # Declared before `{batch_id}`, which would take "7.pdf" as its id.
@@ -332,4 +338,5 @@ def document_batch_pdf(request: HttpRequest, batch_id: int) -> HttpResponse:
     "/documents/batches/{batch_id}", response={200: DocumentBatchOut, **ERRORS}, summary="批量任务进度"
 )
 def document_batch(request: HttpRequest, batch_id: int) -> dict[str, Any]:
-    return _batch_out(batch.batch_for_user(actor(request), batch_id))
+    user = actor(request)
+    return _batch_out(batch.batch_for_user(user, batch_id), user)

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Router, Status
 
+from ducha.api.background import background_job_out
 from ducha.api.base import ERRORS, actor
 from ducha.api.schemas.common import CommentIn, ReasonIn
 from ducha.api.schemas.evaluation import (
@@ -148,8 +149,8 @@ def scores_compute(request: HttpRequest, body: ScoreComputeIn) -> Any:
     """The office (or a leader) asks for the period's scores as of now; they are computed in the background."""
     user = actor(request)
     period = period_of(body.year, body.quarter)
-    run = scoring.run_request(actor=user, government_id=selectors.government_id_of(user), period=period)
-    return Status(202, _run_out(run))
+    run, job = scoring.run_request(actor=user, government_id=selectors.government_id_of(user), period=period)
+    return Status(202, _run_out(run) | {"job": background_job_out(job)})
 
 
 @router.get(

@@ -6,6 +6,7 @@ from ducha.api.base import api
 from ducha.api.clues import router as clues_router
 from ducha.api.documents import router as documents_router
 from ducha.api.evaluation import router as evaluation_router
+from ducha.api.exports import router as exports_router
 from ducha.api.inspections import router as inspections_router
 from ducha.api.instructions import router as instructions_router
 from ducha.api.items import router as items_router
@@ -26,3 +27,4 @@ api.add_router("", documents_router)
 api.add_router("", evaluation_router)
 api.add_router("", accountability_router)
 api.add_router("", clues_router)
+api.add_router("", exports_router)  # the ledger's export as a background job

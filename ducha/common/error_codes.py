@@ -201,6 +201,12 @@ JOB_NOT_RETRYABLE = "job_not_retryable"
 JOB_WORKER_LOST = "job_worker_lost"
 JOB_CANCELLED = "job_cancelled"
 JOB_FAILED = "job_failed"
+JOB_SCOPE_CHANGED = "job_scope_changed"
+
+# The ledger's Excel import run as background jobs (ducha.workbench.ledger_import)
+LEDGER_IMPORT_EXPIRED = "ledger_import_expired"
+LEDGER_IMPORT_CHANGED = "ledger_import_changed"
+LEDGER_IMPORT_ROW_REFUSED = "ledger_import_row_refused"
 
 MESSAGES: dict[str, Any] = {
     NOT_FOUND: _("The requested record does not exist or you may not see it."),
@@ -419,9 +425,23 @@ MESSAGES: dict[str, Any] = {
     JOB_EXPIRED: _("The job's file has expired and was deleted; run the job again."),
     JOB_NOT_CANCELLABLE: _("The job has already ended; it can no longer be cancelled."),
     JOB_NOT_RETRYABLE: _("Only a failed or cancelled job can be run again."),
-    JOB_WORKER_LOST: _("The process running the job stopped before it finished; nothing was kept. Run it again."),
+    JOB_WORKER_LOST: _(
+        "The process running the job stopped before it finished; nothing was kept. Run it again."
+    ),
     JOB_CANCELLED: _("The job was cancelled."),
-    JOB_FAILED: _("The job failed on an unexpected error; nothing was kept. Run it again, or tell the administrator."),
+    JOB_FAILED: _(
+        "The job failed on an unexpected error; nothing was kept. Run it again, or tell the administrator."
+    ),
+    JOB_SCOPE_CHANGED: _(
+        "Your unit or roles have changed since this file was made, so it is no longer offered to you. Export again to get what you may see now."
+    ),
+    LEDGER_IMPORT_EXPIRED: _(
+        "This upload has expired or was already imported; please upload the file again."
+    ),
+    LEDGER_IMPORT_CHANGED: _(
+        "The file or its valid rows changed since the preview; nothing was imported. Check the file again."
+    ),
+    LEDGER_IMPORT_ROW_REFUSED: _("A row was refused; nothing was imported."),
 }
 
 

@@ -28,6 +28,8 @@ Background work and notifications (see docs/deployment.md):
   DUCHA_CLUE_CAPTCHA    0 lifts the public form's picture code (imports and load tests); default on
   DUCHA_JOB_FILE_HOURS  how long a background job's file is kept (default 72)
   DUCHA_EXPORT_INLINE_ROWS   exports up to this many rows download at once, larger ones run as a job (5000)
+  DUCHA_IMPORT_INLINE_ROWS   ledger imports up to this many rows are checked and imported at once, larger
+                             ones in background jobs (500)
   Security (docs/security.md): DUCHA_SESSION_IDLE_SECONDS, DUCHA_SESSION_MAX_SECONDS, DUCHA_LOCKOUT_FAILURES,
   DUCHA_LOCKOUT_MINUTES, DUCHA_PROXY_COUNT, DUCHA_PASSWORD_MAX_AGE_DAYS, DUCHA_OTP_REQUIRED_ROLES, DUCHA_TOKEN_DAYS,
   DUCHA_UPLOAD_QUOTA_BYTES, DUCHA_HSTS_SECONDS, DUCHA_SSL_REDIRECT, DUCHA_PROXY_SSL_HEADER, DUCHA_API_DOCS_PUBLIC,
@@ -516,6 +518,7 @@ DUCHA_CLUE_CAPTCHA = env_bool("DUCHA_CLUE_CAPTCHA", default=True)
 # written at once in the request (more: a background job with a progress bar).
 DUCHA_JOB_FILE_HOURS = int(os.environ.get("DUCHA_JOB_FILE_HOURS", "72"))
 DUCHA_EXPORT_INLINE_ROWS = int(os.environ.get("DUCHA_EXPORT_INLINE_ROWS", "5000"))
+DUCHA_IMPORT_INLINE_ROWS = int(os.environ.get("DUCHA_IMPORT_INLINE_ROWS", "500"))
 DUCHA_CLUE_PHOTO_MAX_BYTES = int(os.environ.get("DUCHA_CLUE_PHOTO_MAX_BYTES", str(5 * 1024 * 1024)))
 DUCHA_CLUE_PHOTOS_MAX = int(os.environ.get("DUCHA_CLUE_PHOTOS_MAX", "6"))
 # A new clue is compared with the clues of this many days before it.

@@ -1,7 +1,15 @@
 """The day's 督办通知单 in one PDF: every item of the government assigned on the day, its notice issued where the
 office has not issued it yet (with the profile's contact and the item's own requirements), each converted by the
-PDF engine once (and kept with the document) and the pages appended to one file — in a background task that writes
-its progress as it goes, so the page can show it.
+PDF engine once (and kept with the document) and the pages appended to one file — in a background job (ducha.jobs,
+kind "notices_batch", params {batch_id}) that reports a step per notice, so the batch's page, the job's page and the
+API show how far it is; the requester can cancel it (the batch ends FAILED saying so, the notices issued so far are
+kept: each is a document of its own) and run it again (the same batch, from the start: notices issued already are
+not issued again), and the inbox tells them when it is done.
+
+The batch stays the record (its day, the items left out and why, its PDF — kept, and open to the whole office of
+the government, where a job's file is its requester's and kept DUCHA_JOB_FILE_HOURS); the job is its run. A job
+that ends without finishing — cancelled while queued, its worker lost — fails the batch too (`_settle`, on the
+jobs' "job.finished" event), so no batch is left "running".
 
 Memory stays flat: one notice is held at a time; the merged file is PDFium's, built page by page. Items that cannot
 have a notice (a field the profile does not fill) are left out with the reason, and the rest go on.
@@ -15,25 +23,31 @@ import tempfile
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import IO
+from typing import IO, Any
 
 import pypdfium2
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ducha.common import error_codes as codes
+from ducha.common import events
 from ducha.common.errors import DomainError, InvalidState, NotFound, NotPermitted
 from ducha.documents import pdf, services
 from ducha.documents.kinds import KINDS
 from ducha.documents.kinds.items import prefetch_for_documents
 from ducha.documents.models import BatchStatus, Document, DocumentBatch, DocumentKind
 from ducha.items.models import Item
+from ducha.jobs import registry as job_registry
+from ducha.jobs import services as jobs
+from ducha.jobs.models import Job, JobStatus
 from ducha.orgs.models import User
 from ducha.orgs.selectors import government_of
 
 KIND = DocumentKind.SUPERVISION_NOTICE
+NOTICES_JOB = "notices_batch"
 
 
 def _items(government_id: int, day: datetime.date):  # type: ignore[no-untyped-def]
@@ -47,7 +61,7 @@ def _items(government_id: int, day: datetime.date):  # type: ignore[no-untyped-d
 
 
 def batch_start(*, actor: User, day: datetime.date | None = None) -> DocumentBatch:
-    """Queue the day's notices (today by default); the office only."""
+    """Queue the day's notices (today by default) as a background job of the actor's; the office only."""
     government = government_of(actor)
     if not services.may_issue(actor, government):
         raise NotPermitted(codes.ROLE_REQUIRED, _("Only the supervision office issues its documents."))
@@ -64,15 +78,18 @@ def batch_start(*, actor: User, day: datetime.date | None = None) -> DocumentBat
             created_by=actor,
             created_at=timezone.now(),
         )
-        transaction.on_commit(lambda: _enqueue(batch.pk))
+        jobs.start(
+            kind=NOTICES_JOB,
+            owner=actor,
+            params={"batch_id": batch.pk},
+            title=_("Supervision notices of the items assigned on %(day)s") % {"day": day.isoformat()},
+        )
     return batch
 
 
-def _enqueue(batch_id: int) -> None:
-    # The task module imports this one to run it.
-    from ducha.documents.tasks import notices_batch
-
-    notices_batch.enqueue(batch_id)
+def batch_job(batch: DocumentBatch) -> Job | None:
+    """The batch's latest job (its first run, or the latest retry)."""
+    return Job.objects.filter(kind=NOTICES_JOB, params__batch_id=batch.pk).order_by("-id").first()
 
 
 def batch_for_user(user: User, batch_id: int) -> DocumentBatch:
@@ -128,10 +145,13 @@ class _Merged:
         self.folder.cleanup()
 
 
-def batch_run(batch_id: int) -> DocumentBatch:
-    """Run a queued batch (the task calls this). A batch already taken by another worker is left alone."""
-    taken = DocumentBatch.objects.filter(pk=batch_id, status=BatchStatus.QUEUED).update(
-        status=BatchStatus.RUNNING
+def batch_run(batch_id: int, progress: jobs.Progress | None = None) -> DocumentBatch:
+    """Run a queued batch (its job calls this, with the job's `progress`: a step per notice, and the cancel, which
+    raises jobs.Cancelled). A batch already taken by another worker is left alone; run by a job, a failed batch is
+    run again from the start (the job's retry). A DomainError fails the batch, and then its job."""
+    claimable = (BatchStatus.QUEUED, BatchStatus.FAILED) if progress is not None else (BatchStatus.QUEUED,)
+    taken = DocumentBatch.objects.filter(pk=batch_id, status__in=claimable).update(
+        status=BatchStatus.RUNNING, done=0, skipped={}, error="", finished_at=None
     )
     batch = DocumentBatch.objects.select_related("created_by").get(pk=batch_id)
     if not taken:
@@ -157,10 +177,15 @@ def batch_run(batch_id: int) -> DocumentBatch:
         merged.append(data)
         done += 1
         DocumentBatch.objects.filter(pk=batch.pk).update(done=done)
+        if progress is not None:
+            progress.advance()
 
     try:
         items = prefetch_for_documents(_items(batch.government_id, batch.day).select_related("government"))
-        DocumentBatch.objects.filter(pk=batch.pk).update(total=items.count())
+        total = items.count()
+        DocumentBatch.objects.filter(pk=batch.pk).update(total=total)
+        if progress is not None:
+            progress.begin(total, _("Issuing the notices and putting them in one PDF"))
         # The notices issued before, the latest version of each, in one query (a day holds hundreds of items).
         issued = {
             document.subject_id: document
@@ -181,6 +206,8 @@ def batch_run(batch_id: int) -> DocumentBatch:
                 )
                 done += 1
                 DocumentBatch.objects.filter(pk=batch.pk).update(done=done)
+                if progress is not None:
+                    progress.advance()
                 continue
             future = (
                 None if document.pdf else converter.submit(pdf.docx_to_pdf, services.document_docx(document))
@@ -195,10 +222,20 @@ def batch_run(batch_id: int) -> DocumentBatch:
         DocumentBatch.objects.filter(pk=batch.pk).update(
             status=BatchStatus.DONE, file=batch.file.name, skipped=skipped, finished_at=timezone.now()
         )
+    except jobs.Cancelled:
+        DocumentBatch.objects.filter(pk=batch.pk).update(
+            status=BatchStatus.FAILED,
+            error=str(codes.message_for(codes.JOB_CANCELLED)),
+            skipped=skipped,
+            finished_at=timezone.now(),
+        )
+        raise
     except DomainError as error:
         DocumentBatch.objects.filter(pk=batch.pk).update(
             status=BatchStatus.FAILED, error=error.message, skipped=skipped, finished_at=timezone.now()
         )
+        if progress is not None:
+            raise  # the job fails with the batch, saying why
     except Exception:
         # Never left "running": the page says it failed; the task's log has the cause.
         DocumentBatch.objects.filter(pk=batch.pk).update(
@@ -213,6 +250,53 @@ def batch_run(batch_id: int) -> DocumentBatch:
         merged.close()
     batch.refresh_from_db()
     return batch
+
+
+def _run_job(job: Job, progress: jobs.Progress) -> dict[str, Any]:
+    batch = DocumentBatch.objects.select_related("government").filter(pk=job.params.get("batch_id")).first()
+    if batch is None:
+        raise NotFound()
+    if not services.may_issue(
+        job.owner, batch.government
+    ):  # the requester has since left the office (_settle)
+        raise NotPermitted(codes.ROLE_REQUIRED)
+    ran = batch_run(batch.pk, progress)
+    if ran.status != BatchStatus.DONE:  # taken by another run meanwhile
+        raise InvalidState(codes.JOB_NOT_READY, _("The batch is being made by another run."))
+    left_out = len(ran.skipped or {})
+    return {
+        "summary": _("%(count)d notices of %(day)s in one PDF; %(left)d items left out.")
+        % {"count": ran.total - left_out, "day": ran.day.isoformat(), "left": left_out},
+        "batch": ran.pk,
+        "notices": ran.total - left_out,
+        "left_out": left_out,
+    }
+
+
+def _settle(*, job_id: int, owner_id: int, kind: str, status: str) -> None:
+    """A batch's job ended ("job.finished") without finishing it (cancelled while queued, its worker lost): the
+    batch says it failed, with the job's reason, rather than waiting or running for ever."""
+    if kind != NOTICES_JOB or status == JobStatus.DONE:
+        return
+    job = Job.objects.filter(pk=job_id).only("params", "error").first()
+    if job is None:
+        return
+    DocumentBatch.objects.filter(
+        pk=job.params.get("batch_id"), status__in=(BatchStatus.QUEUED, BatchStatus.RUNNING)
+    ).update(
+        status=BatchStatus.FAILED,
+        error=job.error or str(codes.message_for(codes.JOB_FAILED)),
+        finished_at=timezone.now(),
+    )
+
+
+def register() -> None:
+    job_registry.register(
+        job_registry.JobKind(
+            name=NOTICES_JOB, label=gettext_lazy("The day's supervision notices"), run=_run_job
+        )
+    )
+    events.listen(jobs.JOB_FINISHED, _settle)
 
 
 def batch_pdf(batch: DocumentBatch) -> bytes:

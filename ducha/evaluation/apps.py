@@ -8,6 +8,8 @@ class EvaluationConfig(AppConfig):
     demo_part = "ducha.devtools.demo.evaluation:PART"
 
     def ready(self) -> None:
+        from ducha.evaluation import score_jobs
         from ducha.evaluation.documents import register_kind
 
         register_kind()
+        score_jobs.register()  # the office's "compute now" as a background job (ducha.jobs)

@@ -2,7 +2,8 @@
 units (departments with departments, the townships — the governments below — with each other), stored in a run.
 
 `scores_compute` does any number of governments in one set-based pass per indicator (the province's job runs it
-in the background, tasks.py); a frozen run (the year closed) is never computed again in place, and
+in the background, tasks.py; the office's "compute now" runs it as a background job with progress per indicator,
+score_jobs.py); a frozen run (the year closed) is never computed again in place, and
 `run_recomputed` recomputes a run's figures without writing them, to prove a frozen period reproducible.
 """
 
@@ -14,7 +15,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -31,7 +32,18 @@ from ducha.evaluation.periods import Period
 from ducha.evaluation.selectors import is_manager
 from ducha.orgs.models import Role, Unit, UnitKind, User
 
+if TYPE_CHECKING:
+    from ducha.jobs.models import Job
+
 CENT = Decimal("0.01")
+
+
+class Steps(Protocol):
+    """How far a computation is (ducha.jobs.services.Progress is one); `advance` may raise to stop it."""
+
+    def set_stage(self, stage: str, total: int | None = None) -> None: ...
+
+    def advance(self, count: int = 1) -> None: ...
 
 
 def weights_for(government_id: int) -> dict[str, int]:
@@ -209,14 +221,22 @@ def rows_computed(
     period: Period,
     cutoff: dt.datetime,
     weights: dict[int, dict[str, int]],
+    steps: Steps | None = None,
 ) -> dict[int, list[Row]]:
-    """Every government's rows, computed (nothing written)."""
+    """Every government's rows, computed (nothing written). With `steps`: one step per indicator counted."""
     groups = comparable_units(government_ids)
     units = sorted(
         {unit for by_group in groups.values() for members in by_group.values() for unit in members}
     )
     window = Window(period.start, period.end, cutoff)
-    counts = all_counts(units, window) if units else {indicator.code: {} for indicator in INDICATORS}
+    if steps is None:
+        counts = all_counts(units, window) if units else {indicator.code: {} for indicator in INDICATORS}
+    else:
+        steps.set_stage(_("Counting the indicators"), len(INDICATORS))
+        counts = {}
+        for indicator in INDICATORS:
+            counts[indicator.code] = indicator.counts(units, window) if units else {}
+            steps.advance()
     previous = _previous_last(government_ids, period)
     adjustments = adjustments_for(units, window)
     result: dict[int, list[Row]] = {}
@@ -261,10 +281,15 @@ def _run_for(government_id: int, period: Period) -> ScoreRun:
 
 
 def scores_compute(
-    government_ids: Sequence[int], period: Period, *, now: dt.datetime | None = None
+    government_ids: Sequence[int],
+    period: Period,
+    *,
+    now: dt.datetime | None = None,
+    steps: Steps | None = None,
 ) -> list[ScoreRun]:
     """Compute and store the period's scores of these governments as of now (the period's end once it is over).
-    Frozen runs are left as they are. Returns the runs."""
+    Frozen runs are left as they are. Returns the runs. With `steps`: a step per indicator counted, then per
+    government stored (each in its own transaction; a stop before a government's turn leaves its run as it was)."""
     now = now or timezone.now()
     if not period.has_begun(now):
         raise InvalidState(codes.EVALUATION_PERIOD_NOT_BEGUN)
@@ -276,7 +301,9 @@ def scores_compute(
     todo = [gid for gid in government_ids if gid not in frozen]
     cutoff = period.cutoff(now)
     weights = {gid: weights_for(gid) for gid in todo}
-    computed = rows_computed(todo, period, cutoff, weights) if todo else {}
+    computed = rows_computed(todo, period, cutoff, weights, steps) if todo else {}
+    if steps is not None:
+        steps.set_stage(_("Storing the scores"), len(todo))
     runs = []
     for government_id in government_ids:
         if government_id in frozen:
@@ -287,6 +314,8 @@ def scores_compute(
         runs.append(
             _store(government_id, period, cutoff, weights[government_id], computed[government_id], now)
         )
+        if steps is not None:
+            steps.advance()
     return runs
 
 
@@ -360,8 +389,10 @@ def year_freeze(government_id: int, year: int, *, now: dt.datetime) -> ScoreRun:
     return runs[-1]
 
 
-def run_request(*, actor: User, government_id: int, period: Period) -> ScoreRun:
-    """The office (or a leader) asks for the period's scores: the run is queued and computed in the background."""
+def run_request(*, actor: User, government_id: int, period: Period) -> tuple[ScoreRun, Job]:
+    """The office (or a leader) asks for the period's scores: the run is queued and computed in a background job
+    of the asker's (score_jobs.SCORES: progress per indicator, cancel, retry, the inbox told when done); asked
+    again while it waits or runs, the same job. Returns the run and the job."""
     if not is_manager(actor, government_id):
         raise NotPermitted(
             codes.ROLE_REQUIRED, _("Only the supervision office and the leaders compute the scores.")
@@ -373,9 +404,9 @@ def run_request(*, actor: User, government_id: int, period: Period) -> ScoreRun:
     if run.frozen:
         raise InvalidState(codes.EVALUATION_FROZEN)
     if run.status != RunStatus.DONE:
-        ScoreRun.objects.filter(pk=run.pk).update(status=RunStatus.QUEUED)
-    from ducha.evaluation.tasks import scores_compute_task
+        ScoreRun.objects.filter(pk=run.pk).update(status=RunStatus.QUEUED, error="")
+    from ducha.evaluation import score_jobs  # it runs this module's computation
 
-    scores_compute_task.enqueue([government_id], period.year, period.quarter)
+    job = score_jobs.scores_job_start(actor=actor, government_id=government_id, period=period)
     run.refresh_from_db()
-    return run
+    return run, job

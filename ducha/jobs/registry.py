@@ -30,6 +30,14 @@ class JobKind:
     - `may_read(job, user)`: whether `user` may see the job and download its file *now* — checked at every read,
       not only when it was asked (the user's scope may have changed since). The owner only, by default.
     - `keep_hours`: how long its file is kept (None: settings.DUCHA_JOB_FILE_HOURS).
+    - `prepare(owner, params)`: checks and normalises the parameters a caller gives (a page's filter, an API
+      client's body) before the job is keyed and stored, so that two asks for the same thing written differently
+      join one job; raises a DomainError to refuse. None: the parameters are kept as given.
+    - `refuse_download(job, user)`: an error code (ducha.common.error_codes) when `user` may still see the job but
+      no longer its file — checked at download time, after `may_read` (the ledger's export: the owner's scope
+      has changed since the file was made). None: no such check.
+    - The result may hold a `summary` (a sentence, shown on the job's page); keys starting with "_" are the
+      kind's own (kept for its checks, never shown).
     """
 
     name: str
@@ -37,6 +45,8 @@ class JobKind:
     run: Callable[[Job, Progress], dict[str, Any] | None]
     may_read: Callable[[Job, User], bool] = _owner_only
     keep_hours: int | None = None
+    prepare: Callable[[User, dict[str, Any]], dict[str, Any]] | None = None
+    refuse_download: Callable[[Job, User], str | None] | None = None
 
 
 _kinds: dict[str, JobKind] = {}

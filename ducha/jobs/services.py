@@ -14,7 +14,8 @@
   scheduler. `retry` runs a failed or cancelled job again (a new job, `retry_of` the old one).
 - `purge` deletes files past their time (settings.DUCHA_JOB_FILE_HOURS, or the kind's own).
 - `open_download` checks, at download time, that the user may still read the job (the kind's `may_read`: the
-  owner, in the scope they have now) and that its file is ready and not expired.
+  owner), that its file is ready and not expired, and the kind's own check of the user as they are now
+  (`refuse_download`: the ledger's export refuses an owner whose scope changed since the file was made).
 
 A job's end is published as the event "job.finished" (ducha.common.events) with job_id, owner_id, kind, status:
 the inbox listens and tells the owner, with the download link.
@@ -41,10 +42,12 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from ducha.common import error_codes as codes
 from ducha.common import events
-from ducha.common.errors import DomainError, InvalidState, NotFound, ValidationFailed
+from ducha.common.errors import DomainError, InvalidState, NotFound, NotPermitted, ValidationFailed
 from ducha.jobs import registry
 from ducha.jobs.models import Job, JobStatus
 from ducha.orgs.models import User
@@ -55,6 +58,7 @@ PROGRESS_SECONDS = (
     1.0  # progress written at most this often (the issue asks for an update at least every 2 s)
 )
 HEARTBEAT_SECONDS = 5.0
+PULSE_SECONDS = 1.0  # the heartbeat's pace while a step cannot count (Progress.waiting)
 DEAD_AFTER_SECONDS = 45  # a running job without a heartbeat for this long lost its worker
 JOB_FINISHED = "job.finished"  # event: job_id, owner_id, kind, status
 
@@ -82,9 +86,13 @@ def start(
     *, kind: str, owner: User, params: dict[str, Any], title: str = "", now: datetime.datetime | None = None
 ) -> tuple[Job, bool]:
     """Queue a job of `kind` for `owner` with `params` (JSON), or join the active one with the same key. Returns
-    the job and whether it was joined. The caller has checked that the owner may ask for it."""
-    if registry.get(kind) is None:
+    the job and whether it was joined. The caller has checked that the owner may ask for it; the kind's `prepare`
+    (if any) checks and normalises `params` first (a DomainError refuses the ask)."""
+    described = registry.get(kind)
+    if described is None:
         raise ValidationFailed(codes.JOB_KIND_UNKNOWN)
+    if described.prepare is not None:
+        params = described.prepare(owner, params)
     key = job_key(kind, owner.pk, params)
     now = now or timezone.now()
     for _attempt in range(3):
@@ -203,16 +211,29 @@ def seconds_left(job: Job, now: datetime.datetime | None = None) -> int | None:
     return max(0, int(spent * (job.total - job.done) / job.done))
 
 
+def download_refusal(job: Job, user: User, now: datetime.datetime | None = None) -> DomainError | None:
+    """Why `user` (who may read `job`) cannot download its file now — not finished (409 JOB_NOT_READY), kept past
+    its time (409 JOB_EXPIRED), the kind's own check (`refuse_download`: 403, e.g. JOB_SCOPE_CHANGED) — or None.
+    The job's page shows the reason in place of the link; `open_download` raises it."""
+    now = now or timezone.now()
+    if job.status != JobStatus.DONE:
+        return InvalidState(codes.JOB_NOT_READY)
+    if not job.file or (job.expires_at is not None and job.expires_at <= now):
+        return InvalidState(codes.JOB_EXPIRED)
+    kind = registry.get(job.kind)
+    refused = kind.refuse_download(job, user) if kind is not None and kind.refuse_download else None
+    return NotPermitted(refused) if refused else None
+
+
 def open_download(
     *, job_id: int, user: User, now: datetime.datetime | None = None
 ) -> tuple[IO[bytes], str, str]:
     """The job's file (opened), its download name and content type — checked now against the user's scope."""
     now = now or timezone.now()
     job = job_for_user(user, job_id, now=now)
-    if job.status != JobStatus.DONE:
-        raise InvalidState(codes.JOB_NOT_READY)
-    if not job.file or (job.expires_at is not None and job.expires_at <= now):
-        raise InvalidState(codes.JOB_EXPIRED)
+    refusal = download_refusal(job, user, now)
+    if refusal is not None:
+        raise refusal
     try:
         handle = job.file.open("rb")
     except FileNotFoundError:
@@ -237,6 +258,7 @@ class Progress:
         self._output: IO[bytes] | None = None
         self._output_name = ""
         self._output_type = ""
+        self.waiting_since: float | None = None
 
     def begin(self, total: int | None, stage: str = "") -> None:
         """Say how much there is to do (None: not known) and what is being done."""
@@ -262,6 +284,19 @@ class Progress:
         if self.cancelled.is_set():
             raise Cancelled
 
+    @contextmanager
+    def waiting(self, stage: str) -> Iterator[None]:
+        """A step that cannot count its way (packing the written file): `stage` is shown with the seconds it has
+        taken so far, written every PULSE_SECONDS by the heartbeat thread on its own connection, so the page still
+        sees a change at least that often."""
+        self.stage = stage
+        self._write()
+        self.waiting_since = self._clock()
+        try:
+            yield
+        finally:
+            self.waiting_since = None
+
     def output(self, filename: str, content_type: str) -> IO[bytes]:
         """A temporary file to write the job's file to (`filename`: the name it is downloaded under). It has no
         name on disk, so a worker that dies leaves nothing; it is saved to storage only when the job succeeds."""
@@ -272,12 +307,13 @@ class Progress:
 
     def _write(self) -> None:
         self._written = self._clock()
-        if connection.in_atomic_block and connection.vendor == "sqlite":
-            return  # SQLite: another connection could not write beside the open transaction; wait for its end
-        fields: dict[str, Any] = {"done": self.done, "total": self.total, "stage": self.stage[:200]}
-        if not connection.in_atomic_block:
-            fields["heartbeat_at"] = timezone.now()
-        Job.objects.filter(pk=self.job.pk, status=JobStatus.RUNNING).update(**fields)
+        # SQLite: inside the function's own transaction nobody else would see the write before its end; the
+        # cancel flag is still read (the heartbeat thread reads it on its own connection too).
+        if not (connection.in_atomic_block and connection.vendor == "sqlite"):
+            fields: dict[str, Any] = {"done": self.done, "total": self.total, "stage": self.stage[:200]}
+            if not connection.in_atomic_block:
+                fields["heartbeat_at"] = timezone.now()
+            Job.objects.filter(pk=self.job.pk, status=JobStatus.RUNNING).update(**fields)
         if Job.objects.filter(pk=self.job.pk, cancel_requested=True).exists():
             self.cancelled.set()
 
@@ -291,13 +327,22 @@ class _Heartbeat(threading.Thread):
         self.job_id, self.progress = job_id, progress
         self.stopping = threading.Event()
 
+    def _interval(self) -> float:
+        return PULSE_SECONDS if self.progress.waiting_since is not None else HEARTBEAT_SECONDS
+
     def run(self) -> None:
         try:
-            while not self.stopping.wait(HEARTBEAT_SECONDS):
+            while not self.stopping.wait(self._interval()):
                 try:
-                    Job.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(
-                        heartbeat_at=timezone.now()
-                    )
+                    fields: dict[str, Any] = {"heartbeat_at": timezone.now()}
+                    since = self.progress.waiting_since
+                    if since is not None:
+                        with override(settings.LANGUAGE_CODE):
+                            fields["stage"] = (
+                                _("%(stage)s (%(seconds)d s)")
+                                % {"stage": self.progress.stage, "seconds": self.progress._clock() - since}
+                            )[:200]
+                    Job.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(**fields)
                     if Job.objects.filter(pk=self.job_id, cancel_requested=True).exists():
                         self.progress.cancelled.set()
                 except Exception:  # a busy SQLite file, a dropped connection: try again next beat
@@ -327,9 +372,8 @@ def _claim(job_id: int, now: datetime.datetime) -> Job | None:
 
 
 def _end(job: Job, **fields: Any) -> bool:
-    updated = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-        finished_at=timezone.now(), **fields
-    )
+    fields.setdefault("finished_at", timezone.now())
+    updated = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(**fields)
     if updated:
         _finished(job.pk)
     return bool(updated)
@@ -346,7 +390,9 @@ def _finished(job_id: int) -> None:
 def run(job_id: int, *, heartbeat: bool = True) -> str:
     """Run the job (in a worker): claim it, call its kind's function, keep its file and end it. Returns the
     job's status. A job not queued (cancelled before it started, run already) is left alone."""
-    close_old_connections()
+    # Inside a transaction (a test's), dropping the connection would end it.
+    if not connection.in_atomic_block:
+        close_old_connections()
     now = timezone.now()
     job = _claim(job_id, now)
     if job is None:
@@ -380,6 +426,7 @@ def run(job_id: int, *, heartbeat: bool = True) -> str:
                 filename=progress._output_name,
                 content_type=progress._output_type,
                 size=size,
+                finished_at=finished,
                 expires_at=finished + datetime.timedelta(hours=keep_hours(job)),
             )
             if not _end(job, **fields):  # cancelled or reaped meanwhile: the file is not offered

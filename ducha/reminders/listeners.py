@@ -7,6 +7,7 @@ import functools
 
 from django.conf import settings
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
@@ -15,6 +16,9 @@ from ducha.common import events
 from ducha.items import lifecycle as item_lifecycle
 from ducha.items.models import Assignment, Confidentiality, Instruction
 from ducha.items.services.instructions import INSTRUCTION_NOTICE as item_instruction_notice
+from ducha.jobs import registry as job_registry
+from ducha.jobs.models import Job, JobStatus
+from ducha.jobs.services import JOB_FINISHED
 from ducha.orgs.models import UNIT_ROLES, Role, User
 from ducha.reminders.models import Message
 from ducha.reminders.services import notice_send
@@ -68,7 +72,38 @@ def _instruction_notice(*, item_id: int, object_id: int) -> int:
     return len(messages)
 
 
+def _job_notice(*, job_id: int, owner_id: int, kind: str, status: str) -> int:
+    """A background job has ended (ducha.jobs, "job.finished"): a message to its owner, leading to the job's page —
+    its file's link and the time it is kept until when done, the reason when it failed. A job its owner cancelled
+    tells them nothing: they know. Returns the messages written."""
+    if status not in (JobStatus.DONE, JobStatus.FAILED):
+        return 0
+    job = Job.objects.filter(pk=job_id, owner_id=owner_id).first()
+    if job is None:
+        return 0
+    described = job_registry.get(kind)
+    with override(settings.LANGUAGE_CODE):
+        title = job.title or (str(described.label) if described is not None else kind)
+        if status == JobStatus.FAILED:
+            subject = _("Background job failed: %(title)s. %(error)s") % {"title": title, "error": job.error}
+        elif job.expires_at is not None and job.file:
+            subject = _("Background job done: %(title)s. The file can be downloaded until %(time)s.") % {
+                "title": title,
+                "time": timezone.localtime(job.expires_at).strftime("%Y-%m-%d %H:%M"),
+            }
+        else:
+            subject = _("Background job done: %(title)s.") % {"title": title}
+    Message.objects.create(
+        recipient_id=owner_id,
+        subject=str(subject)[:200],
+        link=reverse("job-detail", args=[job_id]),
+        created_at=timezone.now(),
+    )
+    return 1
+
+
 def connect() -> None:
     for name, listener in _LISTENERS.items():
         events.listen(f"item.{name}", listener)
     events.listen(f"item.{item_instruction_notice}", _instruction_notice)
+    events.listen(JOB_FINISHED, _job_notice)

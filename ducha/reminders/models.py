@@ -237,6 +237,8 @@ class Message(models.Model):
         db_index=False,  # covered by message_one_per_run
     )
     subject = models.CharField(_("subject"), max_length=200)
+    # Where the message leads, for a notice about one thing with a page of its own (a background job's page).
+    link = models.CharField(_("link"), max_length=200, blank=True)
     # Its lines are its reminders (the run's reminders of its recipient), read by selectors.message_lines.
     line_count = models.PositiveIntegerField(_("number of reminders"), default=0)
     created_at = models.DateTimeField(_("time"))

@@ -15,6 +15,7 @@ from ducha.workbench.views import (
     evaluation,
     inbox,
     items,
+    jobs,
     ledger,
     public,
     sources,
@@ -27,6 +28,7 @@ urlpatterns = [
     path("", include("ducha.workbench.views.items.procedure")),  # the procedure's steps, spot re-checks
     *item_instructions.urlpatterns,  # 领导批示 on an item or a report
     *ledger.urlpatterns,
+    *jobs.urlpatterns,  # background jobs: progress, cancel, retry, the file (ducha.jobs)
     *sources.urlpatterns,  # source records (会议和文件) and their ledger
     *batch.urlpatterns,  # batch actions from the lists
     *dashboard.urlpatterns,

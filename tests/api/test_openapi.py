@@ -96,7 +96,7 @@ def test_operation_ids_are_unique_and_name_the_area(document):
     assert len(ids) == len(set(ids))
     assert all(
         re.fullmatch(
-            r"ducha_api_(auth|units|items|sources|reminders|inspections|documents|evaluation|accountability|clues)_\w+",
+            r"ducha_api_(auth|units|items|sources|reminders|inspections|documents|evaluation|accountability|clues|exports)_\w+",
             i,
         )
         for i in ids
@@ -341,6 +341,7 @@ def test_every_get_answers_what_it_documents(world, checked, called, document, t
     )
 
     batch = office.post("/documents/batches", {}, status=202)
+    export = office.post("/exports/", {"query": ""}, status=202)  # the ledger's export, a background job
     # and the year's scores, the year's ledger and a report to the level above
     scoring.scores_compute([world.county.pk], Period(today.year))
     ledger = ledger_open(actor=world.user("office"), government_id=world.county.pk, year=today.year)
@@ -409,6 +410,7 @@ def test_every_get_answers_what_it_documents(world, checked, called, document, t
         "clue_id": clue_row.pk,
         "case_id": clue_row.case_id,
         "source_record_id": record["id"],
+        "export_id": export["id"],
     }
     queries = {
         "/accountability/commendations/check": f"?unit={world.departments['jyj'].pk}",
@@ -423,6 +425,7 @@ def test_every_get_answers_what_it_documents(world, checked, called, document, t
     # A plan still being drafted has no plan document yet: refused as documented.
     refused = {
         "/documents/batches/{batch_id}.pdf": 409,  # still queued: no worker runs in this test
+        "/exports/{export_id}/file": 409,  # the same
         "/inspections/plans/{year}/documents/{kind}.docx": 409,
         "/inspections/plans/{year}/documents/{kind}.pdf": 409,
     }

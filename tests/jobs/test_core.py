@@ -41,7 +41,7 @@ def test_a_job_is_joined_while_it_runs_and_its_file_is_kept_only_when_done(world
     assert services.run(job.pk, heartbeat=False) == JobStatus.DONE
     job.refresh_from_db()
     assert (job.done, job.total, job.result, job.filename) == (3, 3, {"rows": 3}, "台账.csv")
-    handle, name, content_type = services.open_download(job_id=job.pk, user=world.user("office"))
+    handle, _name, _content_type = services.open_download(job_id=job.pk, user=world.user("office"))
     with handle:
         assert handle.read() == b"0\n1\n2\n"
     # Ended: asking again starts a new job.
@@ -102,3 +102,17 @@ def test_an_expired_file_is_deleted_and_refused(world):
             services.open_download(job_id=job.pk, user=world.user("office"))
     assert refused.value.code == codes.JOB_EXPIRED
     assert not job.file.storage.exists(name)
+
+
+def test_a_step_without_a_count_is_shown_with_its_seconds_by_the_heartbeat(world):
+    job, _ = services.start(kind="test_count", owner=world.user("office"), params={"rows": 1})
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)
+    ticks = iter([100.0, 100.0, 103.4])
+    progress = services.Progress(job, clock=lambda: next(ticks))
+    beat = services._Heartbeat(job.pk, progress)
+    assert beat._interval() == services.HEARTBEAT_SECONDS
+    with progress.waiting("正在打包文件"):
+        assert progress.stage == "正在打包文件"
+        assert beat._interval() == services.PULSE_SECONDS <= 2
+        assert progress.waiting_since == 103.4  # the clock read as the step began
+    assert progress.waiting_since is None and beat._interval() == services.HEARTBEAT_SECONDS

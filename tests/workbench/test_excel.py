@@ -88,7 +88,7 @@ def lit(world, today):
 
 def test_export_layout(browser, world, lit, today):
     response = browser("office").get("/ledger/export.xlsx", {"sort": "due", "dir": "asc"})
-    assert excel.export_filename(today).endswith(f"-{today:%Y%m%d}.xlsx")
+    assert excel.export_filename(today).endswith(f"_{today:%Y-%m-%d}.xlsx")
     assert response["Content-Disposition"] == content_disposition_header(True, excel.export_filename(today))
     sheet = open_export(response).worksheets[0]
     title = sheet["A1"].value

@@ -4,6 +4,7 @@ OpenAPI document names each component after its class, so every class name is un
 this); the names are re-exported here: routers write `from ducha.api.schemas import ItemOut`."""
 
 from ducha.api.schemas.auth import TokenIssuedOut, TokenIssueIn, TokenOut
+from ducha.api.schemas.background import BackgroundJobOut
 from ducha.api.schemas.common import (
     MAX_ID,
     ActionOut,
@@ -31,6 +32,7 @@ from ducha.api.schemas.documents import (
     DocumentKindsOut,
     DocumentOut,
 )
+from ducha.api.schemas.exports import ExportIn, ExportJobOut, ExportStartedOut
 from ducha.api.schemas.inspections import (
     AmendIn,
     AmendmentOut,
@@ -138,6 +140,7 @@ __all__ = [
     "AssignIn",
     "AssignmentOut",
     "AttachmentOut",
+    "BackgroundJobOut",
     "BatchIn",
     "BatchOut",
     "BatchRefusalOut",
@@ -171,6 +174,9 @@ __all__ = [
     "EventOut",
     "EvidenceKindIn",
     "EvidenceOut",
+    "ExportIn",
+    "ExportJobOut",
+    "ExportStartedOut",
     "ExtensionDecideIn",
     "ExtensionDetailOut",
     "ExtensionIn",

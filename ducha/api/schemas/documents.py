@@ -6,6 +6,7 @@ import datetime
 
 from ninja import Field, Schema
 
+from ducha.api.schemas.background import BackgroundJobOut
 from ducha.api.schemas.common import UserRef
 
 
@@ -81,3 +82,6 @@ class DocumentBatchOut(Schema):
     pdf_url: str | None
     created_at: datetime.datetime
     finished_at: datetime.datetime | None
+    job: BackgroundJobOut | None = Field(
+        None, description="生成它的后台任务（仅发起人可见：进度、取消、重试）"
+    )

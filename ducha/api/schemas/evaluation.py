@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
+from ducha.api.schemas.background import BackgroundJobOut
 from ducha.api.schemas.common import Id, UnitRef, UserRef
 
 # --- scores -----------------------------------------------------------------------------------------------------
@@ -55,6 +56,7 @@ class ScoreRunOut(Schema):
     computed_at: dt.datetime | None
     frozen: bool
     error: str
+    job: BackgroundJobOut | None = Field(None, description="计算它的后台任务（请求计算时给出）")
 
 
 class FactOut(Schema):

@@ -2,17 +2,22 @@
 formats, instructions, a hidden sheet of lists); `import_parse` reads an upload with openpyxl (read-only),
 validates every row and collects the errors per row and column; `import_commit` creates the valid rows as drafts
 through `services.item_create`, all in one transaction. Nothing is written by parsing; the views keep the file
-between the preview and the confirmation."""
+between the preview and the confirmation.
+
+A large file is checked and committed in a background job (ducha.workbench.ledger_import): `import_row_estimate`
+tells cheaply how many rows a file has (to choose), `import_parse` reports how far it is to a `Steps` (the job's
+progress), and `import_commit` calls `on_row` after each row, inside its transaction."""
 
 from __future__ import annotations
 
 import datetime
 import re
 import zipfile
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from io import BytesIO
-from typing import IO, Any
+from typing import IO, Any, Protocol
+from xml.etree import ElementTree
 
 import xlsxwriter
 from django.db import transaction
@@ -532,13 +537,29 @@ def _split_units(text: str) -> list[str]:
     return [part.strip() for part in CO_UNIT_SEPARATORS.split(text) if part.strip()]
 
 
+class Steps(Protocol):
+    """How far a long parse is (ducha.jobs.services.Progress is one); `advance` may raise to stop it."""
+
+    def set_stage(self, stage: str, total: int | None = None) -> None: ...
+
+    def advance(self, count: int = 1) -> None: ...
+
+
 def import_parse(
-    fileobj: IO[bytes], *, government: Unit, today: datetime.date | None = None
+    fileobj: IO[bytes],
+    *,
+    government: Unit,
+    today: datetime.date | None = None,
+    steps: Steps | None = None,
+    expected_rows: int | None = None,
 ) -> ImportPreview:
-    """Read and validate every row of an uploaded template. Writes nothing."""
+    """Read and validate every row of an uploaded template. Writes nothing. With `steps`, says how far it is: the
+    sheet's rows read (of `expected_rows`, an estimate), then the rows checked."""
     today = today or timezone.localdate()
     try:
-        raw_rows = _collect_rows(fileobj)
+        if steps is not None:
+            steps.set_stage(_("Reading the rows"), expected_rows)
+        raw_rows = _collect_rows(fileobj, steps)
     except ImportFileError as error:
         return ImportPreview(file_error=error.code, file_error_detail=error.detail)
     if not raw_rows:
@@ -554,16 +575,27 @@ def import_parse(
         "urgency": _labels_in_every_language(Urgency),
         "confidentiality": _labels_in_every_language(Confidentiality),
     }
-    rows = [_validate_row(number, values, government, units, lookups, today) for number, values in raw_rows]
+    if steps is None:
+        rows = [
+            _validate_row(number, values, government, units, lookups, today) for number, values in raw_rows
+        ]
+        return ImportPreview(rows=rows)
+    steps.set_stage(_("Checking the rows"), len(raw_rows))
+    rows = []
+    for number, values in raw_rows:
+        rows.append(_validate_row(number, values, government, units, lookups, today))
+        steps.advance()
     return ImportPreview(rows=rows)
 
 
-def _collect_rows(fileobj: IO[bytes]) -> list[tuple[int, dict[str, Any]]]:
+def _collect_rows(fileobj: IO[bytes], steps: Steps | None = None) -> list[tuple[int, dict[str, Any]]]:
     rows = _read_sheet(fileobj)
     try:
         header = _locate_header(rows)
         collected: list[tuple[int, dict[str, Any]]] = []
         for number, values in rows:
+            if steps is not None:
+                steps.advance()
             by_key = {key: values[position] for position, key in header.items() if position < len(values)}
             if all(value is None or _cell_text(value) == "" for value in by_key.values()):
                 continue
@@ -708,9 +740,12 @@ class ImportCommitFailed(Exception):
         }
 
 
-def import_commit(*, actor: User, rows: Iterable[ImportRow]) -> list[Item]:
+def import_commit(
+    *, actor: User, rows: Iterable[ImportRow], on_row: Callable[[], None] | None = None
+) -> list[Item]:
     """Create every given (valid) row as a draft item through services.item_create, in one transaction: all of
-    them or none. A DomainError on any row rolls back all and raises ImportCommitFailed with its row number."""
+    them or none. A DomainError on any row rolls back all and raises ImportCommitFailed with its row number.
+    `on_row` is called after each row, inside the transaction: whatever it raises rolls back every row."""
     created: list[Item] = []
     with transaction.atomic():
         for row in rows:
@@ -736,7 +771,68 @@ def import_commit(*, actor: User, rows: Iterable[ImportRow]) -> list[Item]:
             except DomainError as error:
                 raise ImportCommitFailed(row.number, error) from error
             created.append(item)
+            if on_row is not None:
+                on_row()
     return created
+
+
+# --- how many rows, cheaply -----------------------------------------------------------------------------------
+
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PACKAGE_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+_COUNT_CHUNK = 1 << 16
+
+
+def import_row_estimate(fileobj: IO[bytes]) -> int:
+    """How many rows the data sheet holds (the sheet `import_parse` reads), counted from its XML without
+    openpyxl: a few hundredths of a second where reading the rows takes seconds. Blank rows written out count too:
+    an estimate, to choose between checking at once and in the background. 0 when the file cannot be read so
+    (the parse then says what is wrong with it)."""
+    position = fileobj.tell()
+    try:
+        with zipfile.ZipFile(fileobj) as archive:
+            path = _data_sheet_path(archive)
+            if path is None:
+                return 0
+            count, tail = 0, b""
+            with archive.open(path) as sheet:
+                while chunk := sheet.read(_COUNT_CHUNK):
+                    buffer = tail + chunk
+                    # A tag cut at the chunk's end is counted with the next chunk.
+                    cut = max(0, len(buffer) - 16)
+                    count += len(_ROW_TAG.findall(buffer, 0, cut))
+                    tail = buffer[cut:]
+                count += len(_ROW_TAG.findall(tail))
+            return count
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError, ValueError):
+        return 0
+    finally:
+        fileobj.seek(position)
+
+
+def _data_sheet_path(archive: zipfile.ZipFile) -> str | None:
+    """The path in the archive of the sheet `_read_sheet` picks: the template's sheet by name, else the first."""
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {
+        relation.get("Id"): relation.get("Target", "")
+        for relation in relations.iter(f"{_PACKAGE_REL_NS}Relationship")
+    }
+    sheets = [
+        (sheet.get("name", ""), sheet.get(f"{_REL_NS}id")) for sheet in workbook.iter(f"{_MAIN_NS}sheet")
+    ]
+    if not sheets:
+        return None
+    wanted = {_normalise(sheet_name(_("Items")))}
+    with override("en"):
+        wanted.add(_normalise(sheet_name(_("Items"))))
+    _name, relation_id = next(((name, rid) for name, rid in sheets if _normalise(name) in wanted), sheets[0])
+    target = targets.get(relation_id)
+    if not target:
+        return None
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
 
 
 def looks_like_xlsx(fileobj: IO[bytes]) -> bool:

@@ -23,7 +23,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
@@ -33,8 +33,9 @@ from django.utils.html import format_html, json_script
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from ducha.common.errors import InvalidState
+from ducha.common.errors import DomainError, InvalidState
 from ducha.evaluation import selectors as evaluation
 from ducha.evaluation.models import RunStatus, Score, ScoreGroup, ScoreRun
 from ducha.evaluation.periods import Period
@@ -48,6 +49,7 @@ from ducha.workbench.dashboard import (
     dashboard_unit_choices,
     dashboard_unit_for,
 )
+from ducha.workbench.dashboard_jobs import dashboard_rebuild_start, may_ask_for_rebuild
 from ducha.workbench.forms.dashboard import DashboardForm
 from ducha.workbench.forms.fields import cleaned
 from ducha.workbench.fragments import cached, fragment_key
@@ -257,10 +259,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "user": user,  # itself, not the request's lazy stand-in (user_of)
             "stats": stats,
-            # Rendered (or fetched) when the page reaches it.
-            "figures": SimpleLazyObject(lambda: figures_markup(stats)),
+            # Rendered (or fetched) when the page reaches it; nothing when the summary holds no figures yet.
+            "figures": None if figures.missing else SimpleLazyObject(lambda: figures_markup(stats)),
             "computed_at": figures.computed_at,
             "counted_ahead": figures.counted_ahead,
+            "stale": figures.stale,
+            "missing": figures.missing,
+            "may_rebuild": may_ask_for_rebuild(user),
             "year": year,
             "years": years,
             "unit_id": unit_id,
@@ -273,6 +278,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_required
+@require_POST
+def dashboard_rebuild(request: HttpRequest) -> HttpResponse:
+    """Ask for the summary to be counted again now, as a background job (the office or the administrator): its
+    page follows the progress. An ask while a recount is queued or running follows that one."""
+    try:
+        job, _joined = dashboard_rebuild_start(actor=user_of(request))
+    except DomainError as error:
+        return render(request, "dashboard/refused.html", {"error": error}, status=error.status)
+    return redirect(reverse("job-detail", args=[job.pk]))
+
+
 urlpatterns = [
     path("dashboard/", dashboard, name="dashboard"),
+    path("dashboard/rebuild/", dashboard_rebuild, name="dashboard-rebuild"),
 ]

@@ -9,6 +9,10 @@ its PDF shown in the browser or downloaded.
   every 2 s (htmx: the block alone), until the batch is done or failed.
 - `documents/batches/<id>.pdf` (shown in the browser) and `documents/batches/<id>/download` (a file).
 
+The batch runs as a background job (ducha.jobs, kind "notices_batch"): its requester sees, in the status block, the
+link to the job's page and the buttons to cancel it while it runs and to run it again once it failed (the jobs'
+own addresses, `job-cancel` and `job-retry`); the inbox tells them when it is done.
+
 Only the supervision office of a government: anyone else gets 403 on the form, and 404 on a batch's addresses
 (`batch_for_user`: another government's batch does not exist for them).
 """
@@ -37,6 +41,7 @@ from ducha.documents import batch as batches
 from ducha.documents import selectors, services
 from ducha.documents.models import BatchStatus, DocumentBatch
 from ducha.items.selectors import MAX_ID
+from ducha.jobs.models import Job, JobStatus
 from ducha.orgs.models import Unit, User
 from ducha.orgs.selectors import government_of
 from ducha.workbench.forms.documents import DateInput
@@ -76,6 +81,18 @@ class BatchView:
     """One batch as its page and the list show it."""
 
     batch: DocumentBatch
+    # Its latest run, when shown to its requester (the jobs' cancel and retry are theirs).
+    job: Job | None = None
+
+    @property
+    def job_active(self) -> bool:
+        return (
+            self.job is not None and self.job.status in JobStatus.active() and not self.job.cancel_requested
+        )
+
+    @property
+    def job_retryable(self) -> bool:
+        return self.job is not None and self.job.status in (JobStatus.FAILED, JobStatus.CANCELLED)
 
     @property
     def polling(self) -> bool:
@@ -185,8 +202,11 @@ def batch_start(request: HttpRequest) -> HttpResponse:
 @require_GET
 def batch_page(request: HttpRequest, batch_id: int) -> HttpResponse:
     """The batch's status and progress: the status block alone for htmx's polling, else the page."""
-    batch = _batch_or_404(user_of(request), batch_id)
-    context = {"view": BatchView(batch), "poll_seconds": POLL_SECONDS}
+    user = user_of(request)
+    batch = _batch_or_404(user, batch_id)
+    job = batches.batch_job(batch)
+    own_job = job if job is not None and job.owner_id == user.pk else None  # type: ignore[attr-defined]
+    context = {"view": BatchView(batch, own_job), "poll_seconds": POLL_SECONDS}
     template = "documents/batch_status.html" if is_htmx(request) else "documents/batch.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])  # the same address answers the block or the page

@@ -74,6 +74,8 @@ def inbox_read(request: HttpRequest, message_id: int) -> HttpResponse:
     data = cleaned(
         MarkReadForm(request.POST, allowed_hosts={request.get_host()}, require_https=request.is_secure())
     )
+    if data["open"] and message.link:
+        return redirect(message.link)
     if message.line_count == 1 and data["open"]:
         lines = selectors.message_lines([message], limit=1).get(message.pk)
         if lines:

@@ -6,6 +6,10 @@ Import keeps the uploaded file between the preview and the confirmation in a pri
 named by a random token that is also recorded in the user's session; the confirmation re-reads the file, checks
 its SHA-256 and the number of valid rows the user saw, then imports in one transaction. The file is removed only
 after a successful import or when the user discards it, so a failed confirmation shows the preview again.
+
+A file of more than DUCHA_IMPORT_INLINE_ROWS rows is checked and imported in background jobs instead
+(ducha.workbench.ledger_import): the upload and the confirmation go to the job's page, and the preview shows the
+check's result (the counts and the errors) rather than parsing the file again.
 """
 
 from __future__ import annotations
@@ -22,7 +26,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+)
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
@@ -34,14 +45,16 @@ from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ducha.common import uploads
 from ducha.common.errors import DomainError
 from ducha.items.selectors import load_unit
+from ducha.jobs.models import JobStatus
 from ducha.orgs.models import Role, Unit, User
-from ducha.workbench import excel
+from ducha.workbench import excel, exports
 from ducha.workbench import ledger as ledger_module
+from ducha.workbench import ledger_import as large_imports
 from ducha.workbench.forms.fields import cleaned
 from ducha.workbench.forms.ledger import (
     ImportConfirmForm,
@@ -198,12 +211,35 @@ def filter_delete(request: HttpRequest, filter_id: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
-def ledger_export(request: HttpRequest) -> FileResponse:
-    """The filtered ledger as .xlsx: written to an anonymous temporary file (already unlinked, so it vanishes when
-    closed) and streamed from there; the response closes it when sent."""
+@require_http_methods(["GET", "POST"])
+def ledger_export(request: HttpRequest) -> HttpResponseBase:
+    """The filtered ledger as .xlsx. Up to DUCHA_EXPORT_INLINE_ROWS rows (counted up to that bound) it downloads at
+    once: written to an anonymous temporary file (already unlinked, so it vanishes when closed) and streamed from
+    there; the response closes it when sent. A larger one runs as a background job (workbench.exports): the
+    button (a POST) starts it, or joins the one running for the same filter, and goes to its page; a GET (an old
+    link) starts nothing and goes back to the ledger saying so."""
     user = _user(request)
     spec, _notices = ledger_module.parse_filter(request.GET)
+    if not exports.export_is_inline(user, spec):
+        back = f"{reverse('ledger')}?{spec.querystring}" if spec.querystring else reverse("ledger")
+        if request.method != "POST":
+            messages.info(
+                request, _("This export is large: press “Export to Excel” to make it in the background.")
+            )
+            return redirect(back)
+        job, joined = exports.export_start(owner=user, spec=spec)
+        if joined:
+            messages.info(request, _("The same export is already being made; here is its progress."))
+        else:
+            messages.info(
+                request,
+                _(
+                    "The export has more than %(count)d rows: it is made in the background. You may leave this "
+                    "page; your inbox will tell you when the file is ready."
+                )
+                % {"count": settings.DUCHA_EXPORT_INLINE_ROWS},
+            )
+        return redirect("job-detail", job_id=job.pk)
     now = timezone.now()
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
     try:
@@ -224,7 +260,7 @@ def ledger_export(request: HttpRequest) -> FileResponse:
 
 
 def _may_import(user: User) -> bool:
-    return user.has_role(Role.OFFICE) and user.unit is not None and user.unit.government_id is not None
+    return large_imports.may_import(user)
 
 
 def _government(user: User) -> Unit:
@@ -235,11 +271,11 @@ def _government(user: User) -> Unit:
 
 
 def _import_dir(user: User) -> Path:
-    return Path(settings.MEDIA_ROOT) / "ledger-imports" / str(user.pk)
+    return large_imports.upload_dir(user.pk)
 
 
 def _import_file(user: User, token: str, suffix: str = ".xlsx") -> Path:
-    return _import_dir(user) / f"{token}{suffix}"
+    return large_imports.upload_path(user.pk, token, suffix)
 
 
 def _pending(request: HttpRequest) -> dict[str, dict[str, Any]]:
@@ -361,6 +397,8 @@ def ledger_import(request: HttpRequest) -> HttpResponse:
         if not token:
             return _upload_page(request)
         entry = _pending_entry(request, token)
+        if entry is not None and entry.get("large"):
+            return _large_preview(request, user, token, entry, only_errors=shown["errors"])
         parsed = _parse_stored(user, token, government) if entry is not None else None
         if entry is None or parsed is None:
             return _upload_page(
@@ -425,6 +463,20 @@ def ledger_import(request: HttpRequest) -> HttpResponse:
             handle.write(chunk)
     stamp = timezone.now().timestamp()
     os.utime(stored, (stamp, stamp))
+    if large_imports.is_large(stored):
+        # Checked in the background (ledger_import): the job's page shows how far, the inbox tells when done.
+        name = os.path.basename(upload.name or "")[:200]
+        _remember(request, token, {"name": name, "sha256": hasher.hexdigest(), "at": stamp, "large": True})
+        job, _joined = large_imports.check_start(user=user, token=token, sha256=hasher.hexdigest(), name=name)
+        messages.info(
+            request,
+            _(
+                "The file has more than %(count)d rows: it is checked in the background. You may leave this page; "
+                "your inbox will tell you when the preview is ready."
+            )
+            % {"count": large_imports.inline_rows()},
+        )
+        return HttpResponseRedirect(reverse("job-detail", args=[job.pk]), status=303)
     with stored.open("rb") as handle:
         preview = excel.import_parse(handle, government=government)
     if preview.file_error:
@@ -450,6 +502,8 @@ def ledger_import_confirm(request: HttpRequest) -> HttpResponse:
     data = cleaned(ImportConfirmForm(request.POST))
     token = data["token"]
     entry = _pending_entry(request, token)
+    if entry is not None and entry.get("large"):
+        return _large_confirm(request, user, token, entry, data)
     parsed = _parse_stored(user, token, government) if entry is not None else None
     if entry is None or parsed is None:
         return _upload_page(
@@ -518,12 +572,167 @@ def ledger_import_confirm(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def ledger_import_cancel(request: HttpRequest) -> HttpResponse:
-    _government(_user(request))
+    user = _user(request)
+    _government(user)
     token = cleaned(ImportTokenForm(request.POST))["token"]
-    if _pending_entry(request, token) is not None:
+    entry = _pending_entry(request, token)
+    if entry is not None and entry.get("large") and large_imports.commit_active(user, token):
+        messages.error(request, _("This file is being imported; cancel the import first."))
+        return redirect(large_imports.preview_url(token))
+    if entry is not None:
         _forget(request, token)
     messages.info(request, _("The uploaded file was discarded; nothing was imported."))
     return redirect("ledger-import")
+
+
+# --- import of a large file: checked and committed in background jobs (ducha.workbench.ledger_import) -----------
+
+
+def _large_preview(
+    request: HttpRequest,
+    user: User,
+    token: str,
+    entry: dict[str, Any],
+    *,
+    only_errors: bool = False,
+    error: str = "",
+    error_code: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """A large upload's page: its check under way (with a link to the job's page), failed or cancelled (check
+    again), or done — the counts and the errors from the check's result, the confirmation; then its import."""
+    sha256 = str(entry.get("sha256", ""))
+    check = large_imports.check_job(user, token, sha256)
+    result = check.result if check is not None and check.status == JobStatus.DONE else {}
+    valid = int(result.get("valid", 0))
+    commit = large_imports.commit_job(user, token, sha256, valid) if result else None
+    imported = commit is not None and commit.status == JobStatus.DONE
+    kept = _import_file(user, token).exists() or _import_file(user, token, ".importing").exists()
+    if not kept and not imported:
+        return _upload_page(
+            request,
+            error=_("This preview has expired or was already imported; please upload the file again."),
+            error_code="preview_expired",
+            status=404 if request.method == "GET" else 409,
+        )
+    if result.get("_file_error"):
+        return _upload_page(
+            request, error=result.get("summary", ""), error_code=result["_file_error"], status=400
+        )
+    errors = list(result.get("_errors", []))
+    return render(
+        request,
+        "ledger/import_checked.html",
+        {
+            "token": token,
+            "sha256": sha256,
+            "file_name": entry.get("name", ""),
+            "check": check,
+            "checked": bool(result),
+            "commit": commit,
+            "result": result,
+            "total": int(result.get("rows", 0)),
+            "valid_count": valid,
+            "invalid_count": int(result.get("invalid", 0)),
+            "errors": errors,
+            "errors_left_off": int(result.get("_errors_left_off", 0)),
+            "error": error,
+            "error_code": error_code,
+            "job_url": reverse("job-detail", args=[check.pk]) if check is not None else "",
+            "commit_url": reverse("job-detail", args=[commit.pk]) if commit is not None else "",
+        },
+        status=status,
+    )
+
+
+def _large_confirm(
+    request: HttpRequest, user: User, token: str, entry: dict[str, Any], data: dict[str, Any]
+) -> HttpResponse:
+    """Confirm a large upload: what the user confirms (the digest and the number of valid rows) must be what its
+    check found; then the import runs as a job (the same upload confirmed again joins it) and its page is shown."""
+    sha256 = str(entry.get("sha256", ""))
+    check = large_imports.check_job(user, token, sha256)
+    if check is None or check.status != JobStatus.DONE or check.result.get("_file_error"):
+        return _large_preview(
+            request,
+            user,
+            token,
+            entry,
+            error=_("The file has not been checked yet; wait for its check to finish."),
+            error_code="not_checked",
+            status=409,
+        )
+    valid = int(check.result.get("valid", 0))
+    if data["sha256"] != sha256:
+        return _large_preview(
+            request,
+            user,
+            token,
+            entry,
+            error=_("The file is not the one you previewed; please check the preview again."),
+            error_code="file_changed",
+            status=409,
+        )
+    if data["count"] != valid:
+        return _large_preview(
+            request,
+            user,
+            token,
+            entry,
+            error=_("The number of valid rows has changed since the preview; please check it again."),
+            error_code="count_changed",
+            status=409,
+        )
+    if not valid:
+        return _large_preview(
+            request,
+            user,
+            token,
+            entry,
+            error=_("There are no valid rows to import."),
+            error_code="nothing_valid",
+            status=409,
+        )
+    if not _import_file(user, token).exists() and not large_imports.commit_active(user, token):
+        return _upload_page(
+            request,
+            error=_("This preview has expired or was already imported; please upload the file again."),
+            error_code="preview_expired",
+            status=409,
+        )
+    job, joined = large_imports.commit_start(
+        user=user, token=token, sha256=sha256, count=valid, name=str(entry.get("name", ""))
+    )
+    if joined:
+        messages.info(request, _("This file is already being imported; here is its progress."))
+    else:
+        messages.info(
+            request,
+            _("The rows are imported in the background, all or none; your inbox will tell you when done."),
+        )
+    return redirect(reverse("job-detail", args=[job.pk]))
+
+
+@login_required
+@require_POST
+def ledger_import_check(request: HttpRequest) -> HttpResponse:
+    """Check a large upload again (its check failed or was cancelled; the file was kept): a new check, or the one
+    already running."""
+    user = _user(request)
+    _government(user)
+    token = cleaned(ImportTokenForm(request.POST))["token"]
+    entry = _pending_entry(request, token)
+    if entry is None or not entry.get("large") or not _import_file(user, token).exists():
+        return _upload_page(
+            request,
+            error=_("This preview has expired or was already imported; please upload the file again."),
+            error_code="preview_expired",
+            status=409,
+        )
+    job, _joined = large_imports.check_start(
+        user=user, token=token, sha256=str(entry.get("sha256", "")), name=str(entry.get("name", ""))
+    )
+    return redirect(reverse("job-detail", args=[job.pk]))
 
 
 @login_required
@@ -548,5 +757,6 @@ urlpatterns = [
     path("ledger/import/", ledger_import, name="ledger-import"),
     path("ledger/import/confirm/", ledger_import_confirm, name="ledger-import-confirm"),
     path("ledger/import/cancel/", ledger_import_cancel, name="ledger-import-cancel"),
+    path("ledger/import/check/", ledger_import_check, name="ledger-import-check"),
     path("ledger/import/template.xlsx", ledger_import_template, name="ledger-import-template"),
 ]

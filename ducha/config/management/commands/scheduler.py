@@ -2,7 +2,9 @@
 summary every DUCHA_DASHBOARD_ROLLUP_INTERVAL_SECONDS (default 900) and run the accountability triggers once a day
 (the first round after 06:00, remembered in the database so that a restart does not run them again:
 ducha.accountability.tasks.triggers_daily) and the clue analytics once a day after 06:00 too (early warnings and
-the weekly brief: ducha.clues.tasks.analytics_daily, idempotent) until stopped — the embedded setup's clock. Production may use cron or
+the weekly brief: ducha.clues.tasks.analytics_daily, idempotent), and every round fails the background jobs whose
+worker died and deletes the job files kept past their time (ducha.jobs.services.reap and purge; also `ducha jobs
+reap|purge`) until stopped — the embedded setup's clock. Production may use cron or
 a systemd timer running `ducha sweep`, `ducha dashboard_rollup` and `ducha triggers --year YYYY --all` instead;
 all are safe together, because the sweep and the triggers are idempotent, overlapping sweeps queue, and a recount
 replaces a year whole.
@@ -34,6 +36,8 @@ from ducha.audit.chain import chain_anchor, chain_seal
 from ducha.clues.tasks import analytics_daily
 from ducha.common.database import require_database_ready
 from ducha.common.partitions import ensure_all
+from ducha.jobs.services import purge as jobs_purge
+from ducha.jobs.services import reap as jobs_reap
 from ducha.ops import metrics
 from ducha.ops.locks import SchedulerLock, scheduler_lock
 from ducha.reminders.services import SweepResult, sweep
@@ -184,6 +188,15 @@ class Command(BaseCommand):
                 chain_seal()  # the round's events, chained (ducha.audit.chain)
             except Exception:  # the next round seals them
                 logger.exception("audit chain seal failed")
+            finally:
+                close_old_connections()
+            try:
+                # Background jobs: fail those whose worker died, delete the files kept past their time.
+                reaped, purged = jobs_reap(), jobs_purge()
+                if reaped or purged:
+                    logger.info("jobs: %d failed as lost, %d files deleted", reaped, purged)
+            except Exception:  # the next round tries again
+                logger.exception("jobs reap/purge failed")
             finally:
                 close_old_connections()
             if once:

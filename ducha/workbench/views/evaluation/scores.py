@@ -112,7 +112,7 @@ def scores_compute(request: HttpRequest) -> HttpResponse:
     data = cleaned(ComputeForm(request.POST))
     try:
         period = period_of(data["year"], data["quarter"])
-        run = scoring.run_request(actor=user, government_id=government.pk, period=period)
+        run, job = scoring.run_request(actor=user, government_id=government.pk, period=period)
     except DomainError as error:
         today = timezone.localdate()
         fallback = Period(today.year, (today.month - 1) // 3 + 1)
@@ -125,7 +125,8 @@ def scores_compute(request: HttpRequest) -> HttpResponse:
         _("The scores of %(period)s are being computed; they are shown here when done (%(status)s).")
         % {"period": period.label, "status": run.get_status_display()},
     )
-    return redirect(reverse("evaluation-scores") + "?" + _query(period))
+    # The job's page follows the computation (progress, cancel); the inbox says when it is done.
+    return redirect(reverse("job-detail", args=[job.pk]))
 
 
 @login_required
