@@ -6,7 +6,6 @@ the batch stays the whole office's; the API answers the job with the batch."""
 from __future__ import annotations
 
 import datetime
-import threading
 
 import pytest
 from django.test import Client
@@ -22,6 +21,7 @@ from ducha.jobs import registry
 from ducha.jobs import services as jobs
 from ducha.jobs.models import Job, JobStatus
 from tests.helpers import item_in
+from tests.jobs.recording import Recorder
 
 pytestmark = pytest.mark.django_db
 
@@ -38,26 +38,6 @@ def keep_the_test_transaction(monkeypatch):
 def engine_said_available(monkeypatch):
     """The engine said to be there: the profile has no contact, so every notice is left out and none converted."""
     monkeypatch.setattr(pdf, "pdf_unavailable", lambda: None)
-
-
-class Recorder:
-    def __init__(self, cancel_after: int | None = None) -> None:
-        self.stages: list[list] = []
-        self.cancelled = threading.Event()
-        self.cancel_after = cancel_after
-        self.advanced = 0
-
-    def begin(self, total, stage=""):
-        self.stages.append([stage, total, 0])
-
-    def set_stage(self, stage, total=None):
-        self.begin(total, stage)
-
-    def advance(self, count=1):
-        self.stages[-1][2] += count
-        self.advanced += count
-        if self.cancel_after is not None and self.advanced >= self.cancel_after:
-            raise jobs.Cancelled
 
 
 def _started(world, count: int = 3) -> tuple[DocumentBatch, Job]:

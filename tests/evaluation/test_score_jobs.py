@@ -5,8 +5,6 @@ nor starts one."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import time_machine
 from django.test import Client
@@ -24,6 +22,7 @@ from ducha.jobs import services as jobs
 from ducha.jobs.models import Job, JobStatus
 from ducha.orgs.models import Role
 from tests.clock import moment
+from tests.jobs.recording import Recorder
 
 pytestmark = pytest.mark.django_db
 
@@ -38,28 +37,6 @@ def keep_the_test_transaction(monkeypatch):
 
 NOVEMBER = moment(2026, 11, 18, 10)
 Q3 = Period(2026, 3)
-
-
-class Recorder:
-    """The progress the kind's function reports; the owner's cancel seen after `cancel_after` steps."""
-
-    def __init__(self, cancel_after: int | None = None) -> None:
-        self.stages: list[list] = []
-        self.cancelled = threading.Event()
-        self.cancel_after = cancel_after
-        self.advanced = 0
-
-    def begin(self, total, stage=""):
-        self.stages.append([stage, total, 0])
-
-    def set_stage(self, stage, total=None):
-        self.begin(total, stage)
-
-    def advance(self, count=1):
-        self.stages[-1][2] += count
-        self.advanced += count
-        if self.cancel_after is not None and self.advanced >= self.cancel_after:
-            raise jobs.Cancelled
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from ducha.devtools.demo import DEMO_PASSWORD
 from ducha.documents import pdf, services
 from ducha.documents.models import BatchStatus, Document, DocumentBatch, DocumentProfile
 from ducha.items.lifecycle import ItemStatus
@@ -19,16 +18,6 @@ from tests.helpers import item_in
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def browser(client, world):
-    def sign_in(username):
-        client.logout()
-        assert client.login(username=username, password=DEMO_PASSWORD)
-        return client
-
-    return sign_in
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ small file keeps the immediate flow; someone else finds neither the job nor the 
 from __future__ import annotations
 
 import io
-import threading
 import zipfile
 
 import openpyxl
@@ -26,6 +25,7 @@ from ducha.jobs import services as jobs
 from ducha.jobs.models import Job, JobStatus
 from ducha.orgs.models import Role
 from ducha.workbench import excel, ledger_import
+from tests.jobs.recording import Recorder
 from tests.workbench.test_excel import good_row, stored_files, upload, workbook_bytes
 
 pytestmark = pytest.mark.django_db
@@ -40,47 +40,8 @@ def keep_the_test_transaction(monkeypatch):
 
 
 @pytest.fixture
-def browser(client, world):
-    def sign_in(username):
-        client.logout()
-        assert client.login(username=username, password=DEMO_PASSWORD)
-        return client
-
-    return sign_in
-
-
-@pytest.fixture
 def small_threshold(settings):
     settings.DUCHA_IMPORT_INLINE_ROWS = 2  # the header and two rows are small; more is large
-
-
-class Recorder:
-    """A job's progress as the kind's function reports it: the stages with their totals and counts; `cancel_after`
-    advances, the owner's cancel is seen (as Progress raises it)."""
-
-    def __init__(self, cancel_after: int | None = None) -> None:
-        self.stages: list[list] = []
-        self.cancelled = threading.Event()
-        self.cancel_after = cancel_after
-        self.advanced = 0
-
-    def begin(self, total, stage=""):
-        self.stages.append([stage, total, 0])
-
-    def set_stage(self, stage, total=None):
-        self.begin(total, stage)
-
-    def advance(self, count=1):
-        self.stages[-1][2] += count
-        self.advanced += count
-        if self.cancel_after is not None and self.advanced >= self.cancel_after:
-            self.cancelled.set()
-        if self.cancelled.is_set():
-            raise jobs.Cancelled
-
-    def check(self):
-        if self.cancelled.is_set():
-            raise jobs.Cancelled
 
 
 def _rows(world, count: int, *, bad: int | None = None) -> bytes:
