@@ -10,6 +10,7 @@ from ducha.api.exports import router as exports_router
 from ducha.api.inspections import router as inspections_router
 from ducha.api.instructions import router as instructions_router
 from ducha.api.items import router as items_router
+from ducha.api.jobs import router as jobs_router
 from ducha.api.procedure import router as procedure_router
 from ducha.api.reminders import router as reminders_router
 from ducha.api.sources import router as sources_router
@@ -28,3 +29,4 @@ api.add_router("", evaluation_router)
 api.add_router("", accountability_router)
 api.add_router("", clues_router)
 api.add_router("", exports_router)  # the ledger's export as a background job
+api.add_router("", jobs_router)  # any background job of the caller's

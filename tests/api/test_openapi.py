@@ -96,7 +96,7 @@ def test_operation_ids_are_unique_and_name_the_area(document):
     assert len(ids) == len(set(ids))
     assert all(
         re.fullmatch(
-            r"ducha_api_(auth|units|items|sources|reminders|inspections|documents|evaluation|accountability|clues|exports)_\w+",
+            r"ducha_api_(auth|units|items|sources|reminders|inspections|documents|evaluation|accountability|clues|exports|jobs)_\w+",
             i,
         )
         for i in ids
@@ -411,6 +411,7 @@ def test_every_get_answers_what_it_documents(world, checked, called, document, t
         "case_id": clue_row.case_id,
         "source_record_id": record["id"],
         "export_id": export["id"],
+        "job_id": export["id"],  # the same job through the generic endpoints
     }
     queries = {
         "/accountability/commendations/check": f"?unit={world.departments['jyj'].pk}",
@@ -426,6 +427,7 @@ def test_every_get_answers_what_it_documents(world, checked, called, document, t
     refused = {
         "/documents/batches/{batch_id}.pdf": 409,  # still queued: no worker runs in this test
         "/exports/{export_id}/file": 409,  # the same
+        "/jobs/{job_id}/file": 409,
         "/inspections/plans/{year}/documents/{kind}.docx": 409,
         "/inspections/plans/{year}/documents/{kind}.pdf": 409,
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from ninja import Field, Schema
 
 
@@ -18,4 +20,7 @@ class BackgroundJobOut(Schema):
     error_code: str = Field(description="失败或取消的稳定错误码，其余为空")
     error: str
     summary: str
+    url: str = Field(description="本任务的 API 地址（轮询状态和进度）")
     page_url: str = Field(description="任务页面（进度、取消、重试），网页端")
+    download_url: str | None = Field(description="生成的文件（调用者此刻可下载时），否则为 null")
+    expires_at: datetime.datetime | None = Field(description="文件保留至（到期删除）")
