@@ -12,7 +12,10 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from ducha.audit import chain
 from ducha.audit.chain import (
     CANONICAL_FIELDS,
     canonical,
@@ -271,3 +274,23 @@ def test_the_seal_and_anchor_commands():
     assert not Event.objects.filter(chain_seq__isnull=True).exists()
     call_command("audit", "anchor", "--date", "2026-11-17", stdout=out)
     assert Event.objects.filter(event_type=EventType.AUDIT_ANCHORED, new__date="2026-11-17").count() == 1
+
+
+@pytest.mark.skipif(
+    __import__("django.db").db.connection.vendor != "postgresql",
+    reason="statistics are PostgreSQL's planner's",
+)
+def test_a_large_seal_takes_the_event_tables_statistics_again(monkeypatch):
+
+    chain.chain_seal()
+    recorded(3)
+    monkeypatch.setattr(chain, "ANALYZE_AFTER", 4)
+    with CaptureQueriesContext(connection) as few:
+        assert chain.chain_seal() == 3
+    recorded(4)
+    with CaptureQueriesContext(connection) as many:
+        assert chain.chain_seal() == 4
+    analyzed = [query["sql"] for query in many.captured_queries if query["sql"].startswith("ANALYZE")]
+    assert analyzed == ['ANALYZE "audit_event"']
+    assert not [query for query in few.captured_queries if query["sql"].startswith("ANALYZE")]
+    assert chain.chain_verify().ok
