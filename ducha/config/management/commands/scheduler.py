@@ -24,6 +24,8 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -44,6 +46,7 @@ from ducha.reminders.services import SweepResult, sweep
 from ducha.workbench.dashboard import dashboard_rollup_refresh
 
 logger = logging.getLogger("ducha.scheduler")
+T = TypeVar("T")
 
 
 class Command(BaseCommand):
@@ -128,80 +131,64 @@ class Command(BaseCommand):
             close_old_connections()
             if anchor_day != timezone.localdate():
                 # First thing after midnight: seal, then anchor the head of the day that ended (ducha.audit.chain).
-                try:
-                    chain_anchor()
+                if _step("audit chain anchor", chain_anchor):  # the next round tries again
                     anchor_day = timezone.localdate()
-                except Exception:  # the next round tries again
-                    logger.exception("audit chain anchor failed")
-                finally:
-                    close_old_connections()
-                try:
-                    ensure_all()  # next year's partitions made ahead of time (PostgreSQL; nothing on SQLite)
-                except Exception:  # the default partitions take the rows meanwhile
-                    logger.exception("partitions ensure failed")
-                finally:
-                    close_old_connections()
+                # Next year's partitions made ahead of time (PostgreSQL; nothing on SQLite); the default partitions
+                # take the rows meanwhile.
+                _step("partitions ensure", ensure_all)
             sweep_started = time.monotonic()
-            result: SweepResult | None = None
-            try:
-                result = sweep()
-                if result.reminders or result.dispatched or result.dead_lettered:
-                    logger.info(
-                        "sweep: %d reminders, %d messages, %d queued, %d dead-lettered",
-                        result.reminders,
-                        result.messages,
-                        result.dispatched,
-                        result.dead_lettered,
-                    )
-            except Exception:  # one failed sweep must not stop the clock; the next one catches up
-                logger.exception("sweep failed")
-            finally:
-                close_old_connections()
+            # One failed sweep must not stop the clock; the next one catches up.
+            swept = _step("sweep", sweep)
+            result: SweepResult | None = swept if isinstance(swept, SweepResult) else None
+            if result is not None and (result.reminders or result.dispatched or result.dead_lettered):
+                logger.info(
+                    "sweep: %d reminders, %d messages, %d queued, %d dead-lettered",
+                    result.reminders,
+                    result.messages,
+                    result.dispatched,
+                    result.dead_lettered,
+                )
             _record_sweep(time.monotonic() - sweep_started, result)
             if rollup_every > 0 and time.monotonic() >= rollup_due:
                 rollup_due = time.monotonic() + rollup_every
-                try:
-                    counted = dashboard_rollup_refresh()
+                counted = _step(
+                    "dashboard summary", dashboard_rollup_refresh
+                )  # the last figures stay meanwhile
+                if counted:
                     logger.info("dashboard summary recounted: %s", counted)
-                except Exception:  # the dashboard counts live meanwhile
-                    logger.exception("dashboard summary failed")
-                finally:
-                    close_old_connections()
             today = timezone.localtime()
-            if triggers_day != today.date() and today.hour >= DAILY_HOUR:
-                try:
-                    triggers_daily()  # logs what it did; nothing when an earlier process ran today's
-                    triggers_day = today.date()
-                except Exception:  # the next round tries again
-                    logger.exception("accountability triggers failed")
-                finally:
-                    close_old_connections()
-            if clues_day != today.date() and today.hour >= DAILY_HOUR:
-                try:
-                    analytics_daily()  # warnings and last week's brief of every government with clues
-                    clues_day = today.date()
-                except Exception:  # the next round tries again
-                    logger.exception("clue analytics failed")
-                finally:
-                    close_old_connections()
-            try:
-                chain_seal()  # the round's events, chained (ducha.audit.chain)
-            except Exception:  # the next round seals them
-                logger.exception("audit chain seal failed")
-            finally:
-                close_old_connections()
-            try:
-                # Background jobs: fail those whose worker died, delete the files kept past their time.
-                reaped, purged = jobs_reap(), jobs_purge()
-                if reaped or purged:
-                    logger.info("jobs: %d failed as lost, %d files deleted", reaped, purged)
-            except Exception:  # the next round tries again
-                logger.exception("jobs reap/purge failed")
-            finally:
-                close_old_connections()
+            daily = today.hour >= DAILY_HOUR
+            # The triggers log what they did (nothing when an earlier process ran today's); the clue analytics
+            # make the warnings and last week's brief of every government with clues.
+            if daily and triggers_day != today.date() and _step("accountability triggers", triggers_daily):
+                triggers_day = today.date()
+            if daily and clues_day != today.date() and _step("clue analytics", analytics_daily):
+                clues_day = today.date()
+            _step("audit chain seal", chain_seal)  # the round's events, chained (ducha.audit.chain)
+            # Background jobs: fail those whose worker died, delete the files kept past their time.
+            reaped, purged = _step("jobs reap", jobs_reap) or 0, _step("jobs purge", jobs_purge) or 0
+            if reaped or purged:
+                logger.info("jobs: %d failed as lost, %d files deleted", reaped, purged)
             if once:
                 break
             _pause(stop, max(0.0, interval - (time.monotonic() - started)))
+
+
+_DONE = object()  # what _step gives for a step that returned None
+
+
+def _step(name: str, work: Callable[[], T]) -> T | object | None:
+    """Run one step of the round: its result (`_DONE` for a step that returns nothing), or None when it failed —
+    logged, and the round goes on (the next round tries again). The database connections are closed after it,
+    whatever happened, so a step never leaves the next one a broken connection."""
+    try:
+        result = work()
+        return _DONE if result is None else result
+    except Exception:
+        logger.exception("%s failed", name)
+        return None
+    finally:
+        close_old_connections()
 
 
 def _pause(stop: threading.Event, seconds: float) -> None:
