@@ -63,7 +63,9 @@ def test_filter_the_ledger(page_for, screenshot, world):
     page.click("#ledger-apply")
     page.wait_for_url(f"**/ledger/?*co={zjj.pk}*")
     assert listed_ids(page) == [green.pk]
-    page.wait_for_function("document.querySelectorAll('#f-co option').length > 2")  # the whole list again
+    # the whole list again (a locator's wait, not wait_for_function: its polling evaluates a string, which the
+    # page's Content Security Policy refuses when the condition is not met at once)
+    page.locator("#f-co option").nth(2).wait_for(state="attached")
     assert page.locator("#f-co option:checked").inner_text() == zjj.name
 
     # keyboard only: type a keyword in the search field and press Enter

@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 from django.conf import settings as django_settings
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 
 from ducha.common import error_codes as codes
 from ducha.common.errors import NotFound, NotPermitted, ValidationFailed
@@ -86,7 +87,7 @@ def test_a_large_export_runs_as_a_job_that_a_second_ask_joins(signed_in, items, 
     second = client.post(f"{EXPORT}?dir=asc&status=draft&sort=due&status=assigned", follow=True)
     assert second.redirect_chain == [(f"/jobs/{job.pk}/", 302)]
     assert Job.objects.count() == 1
-    assert "already being made" in second.content.decode()
+    assert _("The same export is already being made; here is its progress.") in second.content.decode()
     # Another filter is another job.
     client.post(f"{EXPORT}?status=draft&status=assigned")
     assert Job.objects.count() == 2
@@ -115,7 +116,7 @@ def test_the_job_writes_the_filtered_ledger_with_its_progress_and_a_dated_name(
     job.refresh_from_db()
     assert reports == [2, 1]  # every PROGRESS_ROWS rows, and the rest
     assert (job.done, job.total, job.result["rows"]) == (3, 3, 3)
-    assert job.filename == excel.export_filename(today) == f"Supervision item ledger_{today:%Y-%m-%d}.xlsx"
+    assert job.filename == excel.export_filename(today) == f"督查事项台账_{today:%Y-%m-%d}.xlsx"
     assert job.expires_at == job.finished_at + datetime.timedelta(hours=django_settings.DUCHA_JOB_FILE_HOURS)
     response = client.get(f"/jobs/{job.pk}/download")
     assert response.status_code == 200
