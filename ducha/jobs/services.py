@@ -327,12 +327,21 @@ class _Heartbeat(threading.Thread):
         self.job_id, self.progress = job_id, progress
         self.stopping = threading.Event()
 
-    def _interval(self) -> float:
-        return PULSE_SECONDS if self.progress.waiting_since is not None else HEARTBEAT_SECONDS
+    def _due(self, last: float, now: float) -> bool:
+        """Whether to write now: every PULSE_SECONDS while a step cannot count (Progress.waiting), otherwise every
+        HEARTBEAT_SECONDS. The thread wakes every PULSE_SECONDS either way, so a step that begins to wait is shown
+        within a second, not after the rest of a five-second sleep."""
+        pace = PULSE_SECONDS if self.progress.waiting_since is not None else HEARTBEAT_SECONDS
+        return now - last >= pace
 
     def run(self) -> None:
+        clock = self.progress._clock
+        last = clock()
         try:
-            while not self.stopping.wait(self._interval()):
+            while not self.stopping.wait(PULSE_SECONDS):
+                if not self._due(last, clock()):
+                    continue
+                last = clock()
                 try:
                     fields: dict[str, Any] = {"heartbeat_at": timezone.now()}
                     since = self.progress.waiting_since
@@ -340,7 +349,7 @@ class _Heartbeat(threading.Thread):
                         with override(settings.LANGUAGE_CODE):
                             fields["stage"] = (
                                 _("%(stage)s (%(seconds)d s)")
-                                % {"stage": self.progress.stage, "seconds": self.progress._clock() - since}
+                                % {"stage": self.progress.stage, "seconds": clock() - since}
                             )[:200]
                     Job.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(**fields)
                     if Job.objects.filter(pk=self.job_id, cancel_requested=True).exists():

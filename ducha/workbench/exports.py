@@ -13,6 +13,7 @@ WorkbenchConfig.ready — for the web (the ledger's export button, above DUCHA_E
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -64,17 +65,30 @@ def _run(job: Job, progress: jobs.Progress) -> dict[str, Any]:
     today = timezone.localdate(now)
     scope = _signature(owner)
     with override(settings.LANGUAGE_CODE):
-        total = ledger_module.filter_queryset(owner, spec, today).order_by().count()
+        with progress.waiting(_("Counting the rows")):  # seconds at a province's million items
+            total = ledger_module.filter_queryset(owner, spec, today).order_by().count()
         progress.begin(total, _("Writing the rows"))
         output = progress.output(excel.export_filename(today), excel.XLSX_CONTENT_TYPE)
-        rows = excel.ledger_export(
-            user=owner,
-            spec=spec,
-            output=output,
-            now=now,
-            on_rows=progress.advance,
-            packing=lambda: progress.waiting(_("Packing the file")),
-        )
+        # The first rows take seconds at a province's scale (the query orders the whole scope before its first
+        # chunk): shown as a step with its seconds until they come, then counted.
+        with contextlib.ExitStack() as first_rows:
+            first_rows.enter_context(progress.waiting(_("Reading the first rows")))
+            writing = _("Writing the rows")
+
+            def on_rows(count: int) -> None:
+                if progress.waiting_since is not None:
+                    first_rows.close()
+                    progress.stage = writing
+                progress.advance(count)
+
+            rows = excel.ledger_export(
+                user=owner,
+                spec=spec,
+                output=output,
+                now=now,
+                on_rows=on_rows,
+                packing=lambda: progress.waiting(_("Packing the file")),
+            )
         summary = ngettext("%(count)d item exported.", "%(count)d items exported.", rows) % {"count": rows}
     return {"rows": rows, "summary": summary, "_scope": scope}
 

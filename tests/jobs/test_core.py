@@ -110,9 +110,11 @@ def test_a_step_without_a_count_is_shown_with_its_seconds_by_the_heartbeat(world
     ticks = iter([100.0, 100.0, 103.4])
     progress = services.Progress(job, clock=lambda: next(ticks))
     beat = services._Heartbeat(job.pk, progress)
-    assert beat._interval() == services.HEARTBEAT_SECONDS
+    # Counting: a heartbeat every HEARTBEAT_SECONDS; waiting: every PULSE_SECONDS (the thread wakes that often).
+    assert not beat._due(100.0, 100.0 + services.PULSE_SECONDS)
+    assert beat._due(100.0, 100.0 + services.HEARTBEAT_SECONDS)
     with progress.waiting("正在打包文件"):
         assert progress.stage == "正在打包文件"
-        assert beat._interval() == services.PULSE_SECONDS <= 2
         assert progress.waiting_since == 103.4  # the clock read as the step began
-    assert progress.waiting_since is None and beat._interval() == services.HEARTBEAT_SECONDS
+        assert beat._due(100.0, 100.0 + services.PULSE_SECONDS) and services.PULSE_SECONDS <= 2
+    assert progress.waiting_since is None and not beat._due(100.0, 100.0 + services.PULSE_SECONDS)

@@ -63,6 +63,7 @@ class Command(BaseCommand):
         )
         started = time.monotonic()
         last_change, last_seen, longest_still = started, None, 0.0
+        still_at: tuple[Any, ...] | None = None  # the progress shown when the longest stillness began
         samples = 0
         while worker.poll() is None:
             row = Job.objects.filter(pk=job.pk).values_list("status", "done", "total", "stage").first()
@@ -70,15 +71,16 @@ class Command(BaseCommand):
             if row is not None and row[0] == JobStatus.RUNNING:
                 samples += 1
                 if row[1:] != last_seen:
-                    if last_seen is not None:
-                        longest_still = max(longest_still, now - last_change)
+                    if last_seen is not None and now - last_change > longest_still:
+                        longest_still, still_at = now - last_change, last_seen
                     last_seen, last_change = row[1:], now
             elif row is not None and row[0] in JobStatus.ended() and last_seen is not None:
-                longest_still = max(longest_still, now - last_change)  # packing the file, to its end
+                if now - last_change > longest_still:  # the last step, to its end
+                    longest_still, still_at = now - last_change, last_seen
                 last_seen = None
             time.sleep(0.1)
-        if last_seen is not None:
-            longest_still = max(longest_still, time.monotonic() - last_change)
+        if last_seen is not None and time.monotonic() - last_change > longest_still:
+            longest_still, still_at = time.monotonic() - last_change, last_seen
         out, _err = worker.communicate()
         report = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
         job.refresh_from_db()
@@ -86,7 +88,7 @@ class Command(BaseCommand):
             f"job {job.pk}: {job.status}, {job.done:,} of {job.total or 0:,} rows, "
             f"{report.get('seconds', 0):.1f} s in the worker, peak {report.get('peak_kb', 0) / 1024:.0f} MB "
             f"(VmHWM), file {(job.size or 0) / 1e6:.1f} MB; progress read {samples} times, "
-            f"longest still {longest_still:.2f} s"
+            f"longest still {longest_still:.2f} s (from done, total, stage = {still_at})"
         )
         if job.status != JobStatus.DONE:
             raise CommandError(job.error or job.status)
