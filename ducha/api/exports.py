@@ -24,6 +24,7 @@ from django.utils import timezone
 from ninja import Router, Status
 
 from ducha.api.base import ERRORS, actor
+from ducha.api.jobs import job_file_response
 from ducha.api.schemas import ExportIn, ExportJobOut, ExportStartedOut
 from ducha.common.errors import NotFound
 from ducha.jobs import registry, services
@@ -113,12 +114,8 @@ def export_detail(request: HttpRequest, export_id: int) -> dict[str, Any]:
 
 @router.get("/exports/{export_id}/file", response={200: None, **ERRORS}, summary="下载导出的台账 .xlsx")
 def export_file(request: HttpRequest, export_id: int) -> FileResponse:
-    user = actor(request)
-    _export_for_user(user, export_id)
-    handle, filename, content_type = services.open_download(job_id=export_id, user=user)
-    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    _export_for_user(actor(request), export_id)
+    return job_file_response(request, export_id)
 
 
 @router.post("/exports/{export_id}/cancel", response={200: ExportJobOut, **ERRORS}, summary="取消台账导出")

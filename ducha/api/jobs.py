@@ -43,8 +43,12 @@ def job_detail(request: HttpRequest, job_id: int) -> dict[str, Any]:
 
 @router.get("/jobs/{job_id}/file", response={200: None, **ERRORS}, summary="下载后台任务生成的文件")
 def job_file(request: HttpRequest, job_id: int) -> FileResponse:
-    user = actor(request)
-    handle, filename, content_type = services.open_download(job_id=job_id, user=user)
+    return job_file_response(request, job_id)
+
+
+def job_file_response(request: HttpRequest, job_id: int) -> FileResponse:
+    """The job's file for the caller, checked now (services.open_download), never kept by a cache on the way."""
+    handle, filename, content_type = services.open_download(job_id=job_id, user=actor(request))
     response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
     response["Cache-Control"] = "private, no-store"
     return response
