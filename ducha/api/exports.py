@@ -23,6 +23,7 @@ from django.http import FileResponse, HttpRequest
 from django.utils import timezone
 from ninja import Router, Status
 
+from ducha.api.background import background_job_out
 from ducha.api.base import ERRORS, actor
 from ducha.api.jobs import job_file_response
 from ducha.api.schemas import ExportIn, ExportJobOut, ExportStartedOut
@@ -45,26 +46,16 @@ def _export_for_user(user: User, export_id: int) -> Job:
 
 
 def _export_out(job: Job, user: User, now: datetime.datetime | None = None) -> dict[str, Any]:
+    """A job's common shape (api/background.py) with what the export adds: its filter, its attempts and times, the
+    file's name and size, and the file's link here (or why it is not offered to the caller now)."""
     now = now or timezone.now()
     kind = registry.get(job.kind)
     refusal = services.download_refusal(job, user, now) if job.status == JobStatus.DONE else None
-    result = job.result if isinstance(job.result, dict) else {}
     return {
-        "id": job.pk,
-        "kind": job.kind,
+        **background_job_out(job),
         "label": str(kind.label) if kind is not None else job.kind,
-        "status": job.status,
         "status_display": str(job.get_status_display()),
         "query": str(job.params.get("query", "")),
-        "done": job.done,
-        "total": job.total,
-        "percent": job.percent,
-        "seconds_left": services.seconds_left(job, now),
-        "stage": job.stage,
-        "cancel_requested": job.cancel_requested,
-        "error_code": job.error_code,
-        "error": job.error,
-        "summary": str(result.get("summary", "")),
         "attempt": job.attempt,
         "retry_of": job.retry_of_id,  # type: ignore[attr-defined]
         "created_at": job.created_at,
