@@ -8,6 +8,7 @@ import contextlib
 import datetime
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from itertools import islice
 from typing import IO, Any
 
 import xlsxwriter
@@ -20,12 +21,12 @@ from ducha.items.models import Light
 from ducha.orgs.models import User
 from ducha.workbench.excel.importing import COLUMNS_BY_KEY
 from ducha.workbench.excel.sheets import sheet_name
-from ducha.workbench.ledger import LedgerFilter, ledger_rows
+from ducha.workbench.excel.streaming import Column, Kind, StreamingSheet
+from ducha.workbench.ledger import LedgerFilter, LedgerRow, ledger_rows
 
 # Rows per worksheet in Excel (1,048,576): a larger export goes on in further sheets.
 SHEET_MAX_ROWS = 1_048_576
-EXCEL_CELL_MAX = 32767
-PROGRESS_ROWS = 250  # rows between two reports to `on_rows`
+PROGRESS_ROWS = 500  # rows between two reports to `on_rows`
 
 # (column key, header msgid, width). The headers are the 督查室's layout: 序号, 编号, 事项名称, 来源类型, 来源依据,
 # 主办单位, 协办单位, 交办日期, 办结时限, 进展情况, 状态, 亮灯. The columns the import template also has carry exactly
@@ -44,7 +45,6 @@ EXPORT_COLUMNS: list[tuple[str, Promise, int]] = [
     ("status", pgettext_lazy("ledger column", "Status"), 10),
     ("light", pgettext_lazy("ledger column", "Light"), 12),
 ]
-COLUMN_INDEX = {key: index for index, (key, _header, _width) in enumerate(EXPORT_COLUMNS)}
 LIGHT_FILLS: dict[str, tuple[str, str]] = {
     Light.RED.value: ("#C62828", "#FFFFFF"),
     Light.YELLOW.value: ("#F9A825", "#000000"),
@@ -60,14 +60,6 @@ def export_filename(today: datetime.date) -> str:
 def export_title(now: datetime.datetime) -> str:
     stamp = timezone.localtime(now).strftime("%Y-%m-%d %H:%M")
     return _("Supervision item ledger (exported %(time)s)") % {"time": stamp}
-
-
-def _write_text(sheet: Any, row: int, column: int, text: str, cell_format: Any) -> None:
-    """A string cell (never a formula, whatever the text), or a blank one for empty text."""
-    if text:
-        sheet.write_string(row, column, text[:EXCEL_CELL_MAX], cell_format)
-    else:
-        sheet.write_blank(row, column, None, cell_format)
 
 
 def ledger_export(
@@ -126,7 +118,7 @@ def ledger_export(
         def start_sheet(number: int) -> Any:
             """A worksheet with the title row, the frozen header row, widths and print settings."""
             name = _("Ledger") if number == 1 else _("Ledger (%(number)d)") % {"number": number}
-            sheet = workbook.add_worksheet(sheet_name(name))
+            sheet = workbook.add_worksheet(sheet_name(name), worksheet_class=StreamingSheet)
             for column, (_key, _header, width) in enumerate(EXPORT_COLUMNS):
                 sheet.set_column(column, column, width)
             sheet.set_landscape()
@@ -143,43 +135,53 @@ def ledger_export(
         def finish_sheet(sheet: Any, last_row: int) -> None:
             sheet.autofilter(1, 0, max(last_row, 1), last_column)
 
+        columns = [
+            Column(Kind.NUMBER, center_format),  # position
+            *[Column(Kind.TEXT, cell_format) for _text in range(6)],  # number … co_units
+            Column(Kind.DATE, date_format),  # assigned_on
+            Column(Kind.DATE, date_format),  # due_date
+            Column(Kind.TEXT, cell_format),  # progress
+            Column(Kind.TEXT, center_format),  # status
+            Column(Kind.TEXT, None),  # light, its colour by the row's light
+        ]
+
+        def values(row: LedgerRow) -> tuple[Any, ...]:
+            """The row's cells in EXPORT_COLUMNS' order."""
+            return (
+                row.position,
+                row.number,
+                row.title,
+                row.source_label,
+                row.source_reference,
+                row.lead_unit,
+                row.co_units_text,
+                row.assigned_on,
+                row.due_date,
+                row.progress,
+                row.status_label,
+                (row.light_label, light_formats.get(row.light, center_format)),
+            )
+
         sheets = 1
         sheet = start_sheet(sheets)
-        row_index = 1
+        row_index = 1  # the last row used: the header
         written = 0
-        for row in ledger_rows(user, spec, today=today, chunk_size=chunk_size):
-            if row_index + 1 >= SHEET_MAX_ROWS:
-                # Excel's limit per sheet: go on in a new sheet rather than drop rows.
-                finish_sheet(sheet, row_index)
-                sheets += 1
-                sheet = start_sheet(sheets)
-                row_index = 1
-            row_index += 1
-            written += 1
-            sheet.write_number(row_index, COLUMN_INDEX["position"], row.position, center_format)
-            texts = {
-                "number": row.number,
-                "title": row.title,
-                "source_type": row.source_label,
-                "source_reference": row.source_reference,
-                "lead_unit": row.lead_unit,
-                "co_units": row.co_units_text,
-                "progress": row.progress,
-            }
-            for key, text in texts.items():
-                _write_text(sheet, row_index, COLUMN_INDEX[key], text, cell_format)
-            for key, day in (("assigned_on", row.assigned_on), ("due_date", row.due_date)):
-                if day is None:
-                    sheet.write_blank(row_index, COLUMN_INDEX[key], None, date_format)
-                else:
-                    sheet.write_datetime(row_index, COLUMN_INDEX[key], day, date_format)
-            _write_text(sheet, row_index, COLUMN_INDEX["status"], row.status_label, center_format)
-            light_format = light_formats.get(row.light, center_format)
-            _write_text(sheet, row_index, COLUMN_INDEX["light"], row.light_label, light_format)
-            if on_rows is not None and written % PROGRESS_ROWS == 0:
-                on_rows(PROGRESS_ROWS)
-        if on_rows is not None and written % PROGRESS_ROWS:
-            on_rows(written % PROGRESS_ROWS)
+        stream = ledger_rows(user, spec, today=today, chunk_size=chunk_size)
+        for chunk in iter(lambda: list(islice(stream, PROGRESS_ROWS)), []):
+            start = 0
+            while start < len(chunk):
+                if row_index + 1 >= SHEET_MAX_ROWS:
+                    # Excel's limit per sheet: go on in a new sheet rather than drop rows.
+                    finish_sheet(sheet, row_index)
+                    sheets += 1
+                    sheet = start_sheet(sheets)
+                    row_index = 1
+                part = chunk[start : start + SHEET_MAX_ROWS - 1 - row_index]
+                row_index += sheet.write_rows(row_index + 1, columns, map(values, part))
+                start += len(part)
+            written += len(chunk)
+            if on_rows is not None:
+                on_rows(len(chunk))
         finish_sheet(sheet, row_index)
     finally:
         with packing() if packing is not None else contextlib.nullcontext():
