@@ -229,9 +229,10 @@ def test_export_queries_do_not_grow_per_row(world):
     export_queries(office)  # warm-up: the user's scope (governments below) is fetched once per user object
     few = export_queries(office)
     for n in range(20):
-        make_item(world, title=f"更多事项{n}")
+        make_item(world, title=f"更多事项{n}", co_units=("jyj", "zjj"))
     assert export_queries(office) == few
     # in chunks of 10, 25 rows take three chunks: still one query for the items, one for the units of each chunk
+    # (and the units' names once, in the first chunk, which met them all)
     assert export_queries(office, 10) == few + 2
 
 
@@ -244,6 +245,44 @@ def test_export_chunks_cover_every_row_once_in_order(world, today):
     chunked = [row.item_id for row in ledger.ledger_rows(office, spec, today=today, chunk_size=4)]
     paged = [row.item_id for row in ledger.ledger_page(office, spec, today=today, limit=100).rows]
     assert chunked == paged and len(chunked) == 23
+
+
+def test_export_units_are_those_of_the_pages_and_names_are_read_once(world, today):
+    """units_by_id (the export's: unit ids without a join, names kept over the export; an array parameter on
+    PostgreSQL) gives what units_of (the pages') gives; the names of units met before are not read again."""
+    from ducha.workbench.ledger.rows import units_by_id, units_of
+
+    items = [
+        make_item(world, title="三个协办", co_units=("zjj", "jyj", "czj")),
+        make_item(world, title="没有协办", co_units=()),
+        make_item(world, title="一个协办", co_units=("jyj",)),
+    ]
+    ids = [item.pk for item in items]
+    names: dict[int, str] = {}
+    with CaptureQueriesContext(connection) as first:
+        got = units_by_id(ids, names, using="default")
+    assert got == units_of(ids)
+    assert got.co[ids[0]] == [world.departments[code].name for code in ("zjj", "jyj", "czj")]
+    assert ids[1] not in got.co and got.lead[ids[1]] == world.departments["fgw"].name
+    assert len(first) == 2  # the assignments, the names of the units not met yet
+    with CaptureQueriesContext(connection) as again:
+        reversed_units = units_by_id(ids[::-1], names, using="default")
+    assert reversed_units == units_of(ids[::-1])
+    assert len(again) == 1
+    assert units_by_id([], names, using="default") == units_of([])
+
+
+def test_the_day_assigned_is_the_beijing_day(world):
+    """23:30 UTC on 31 December is 07:30 on 1 January in Beijing: the export says 2027-01-01, as the page does."""
+    item = item_in(world, ItemStatus.ASSIGNED, title="跨年交办")
+    Item.objects.filter(pk=item.pk).update(
+        assigned_at=datetime.datetime(2026, 12, 31, 23, 30, tzinfo=datetime.UTC)
+    )
+    office = world.user("office")
+    today = datetime.date(2027, 1, 1)
+    exported = [row for row in ledger.ledger_rows(office, spec_of(), today=today) if row.item_id == item.pk]
+    paged = [row for row in ledger.ledger_page(office, spec_of(), today=today).rows if row.item_id == item.pk]
+    assert exported[0].assigned_on == paged[0].assigned_on == datetime.date(2027, 1, 1)
 
 
 def test_export_memory_stays_bounded(world, today):

@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import F, IntegerField, QuerySet, Subquery
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from ducha.items.models import AssignmentRole, Confidentiality, Item
 from ducha.items.selectors import NO_SCOPE, prepared_cursor, scope_signature
@@ -25,12 +27,14 @@ from ducha.workbench.fragments import fetch, fragment_key, keep
 from ducha.workbench.ledger.cursors import Cursor, encode_cursor, keyset_after, ordered
 from ducha.workbench.ledger.filters import SORTS, LedgerFilter, filter_queryset
 from ducha.workbench.ledger.rows import (
+    EXPORT_FIELDS,
     ROW_FIELDS,
     Labels,
     LedgerRow,
     RowUnits,
     make_rows,
     record_secret_reads,
+    units_by_id,
 )
 
 T = TypeVar("T")
@@ -427,9 +431,12 @@ def ledger_rows(
     chunk_size = chunk_size or EXPORT_CHUNK
     labels = Labels()
     queryset = ordered(filter_queryset(user, spec, today), spec)
-    stream = queryset.values(*ROW_FIELDS).iterator(chunk_size=chunk_size)
+    assigned_on = TruncDate("assigned_at", tzinfo=timezone.get_current_timezone())
+    stream = queryset.values(*EXPORT_FIELDS, assigned_on=assigned_on).iterator(chunk_size=chunk_size)
+    unit_names: dict[int, str] = {}
     position = 0
     while batch := list(islice(stream, chunk_size)):
         record_secret_reads(batch, user)
-        yield from make_rows(batch, position, labels, today)
+        units = units_by_id([value["id"] for value in batch], unit_names, using=queryset.db)
+        yield from make_rows(batch, position, labels, today, units)
         position += len(batch)
