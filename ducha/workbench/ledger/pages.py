@@ -424,7 +424,8 @@ def ledger_rows(
 ) -> Iterator[LedgerRow]:
     """Every row of the filtered ledger in page order, for the export: ONE ordered query streamed with
     `.iterator(chunk_size)` (a server-side cursor on PostgreSQL, chunked reads on SQLite), handled in batches of
-    `chunk_size` rows with one query for each batch's units. Memory stays bounded however many rows there are;
+    `chunk_size` rows with one query for each batch's units (`units_by_id`: their ids, the names read once per
+    export). Memory stays bounded however many rows there are;
     the database sorts once (paging a million rows by keyset would sort once per chunk when no index fits the
     filter), and the export is one consistent snapshot: an item edited meanwhile is neither skipped nor
     repeated."""
