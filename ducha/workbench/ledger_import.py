@@ -18,6 +18,13 @@ session remembers it (ducha.workbench.views.ledger). A file of more than setting
   everything back. On success the file is deleted; on any failure or cancel it is renamed back, so the user can
   confirm (or retry the job) again.
 
+Exactly once: the same transaction records that the upload was imported (`commit_once`: an ImportedUpload, unique
+per owner and token, with the job and the number of items; not the job's row, see above). A worker that dies after
+that commit but before its file is deleted and its job ended leaves the job to be failed as lost and the file
+claimed; the retry (or any later run of the upload, the small-file confirmation too) finds the record first, deletes
+what is left of the file and ends DONE saying the items were imported already. Two runs at once (a stalled worker
+reaped and retried) meet at the record's key: the second imports nothing.
+
 The same upload confirmed twice (two clicks, two tabs) joins one commit job: the parameters are the job's key.
 Both kinds are the owner's only (the default `may_read`); the owner's right to import is checked again when a job
 runs, not only when it was asked.
@@ -28,20 +35,25 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from ducha.common import error_codes as codes
 from ducha.common.errors import InvalidState, NotPermitted, ValidationFailed
+from ducha.items.models import Item
 from ducha.jobs import registry, services
 from ducha.jobs.models import Job, JobStatus
 from ducha.orgs.models import Role, Unit, User
 from ducha.workbench import excel
+from ducha.workbench.models import ImportedUpload
 
 CHECK = "ledger_import_check"
 COMMIT = "ledger_import_commit"
@@ -187,16 +199,84 @@ def check_result(preview: excel.ImportPreview, *, token: str) -> dict[str, Any]:
     }
 
 
+class AlreadyImported(Exception):
+    """The upload was imported already (by another run, whose transaction committed first): nothing was created."""
+
+
+def imported_upload(user_id: int, token: str) -> ImportedUpload | None:
+    """The record that the upload `token` of the user was imported, or None."""
+    return ImportedUpload.objects.filter(owner_id=user_id, token=token).first()
+
+
+def commit_once(
+    *,
+    actor: User,
+    token: str,
+    sha256: str,
+    rows: list[excel.ImportRow],
+    job: Job | None = None,
+    on_row: Callable[[], None] | None = None,
+) -> list[Item]:
+    """Create the valid `rows` as drafts (excel.import_commit) and record that the upload was imported, in one
+    transaction: the record exists exactly when the items do. The record is written first, so that a second run
+    of the upload stops there (on PostgreSQL it waits at the record's key until the first run's transaction ends)
+    and raises AlreadyImported, with nothing created, instead of creating every row to roll them back. Whatever
+    import_commit raises (a refused row, a cancel) rolls the record back with the rows."""
+    with transaction.atomic():
+        try:
+            # `items`: import_commit creates every valid row, or none.
+            ImportedUpload.objects.create(
+                owner=actor,
+                token=token,
+                sha256=sha256,
+                job=job,
+                items=sum(1 for row in rows if row.is_valid),
+                imported_at=timezone.now(),
+            )
+        except IntegrityError:
+            raise AlreadyImported from None  # leaves the block: the transaction is rolled back
+        return excel.import_commit(actor=actor, rows=rows, on_row=on_row)
+
+
+def imported_summary(imported: ImportedUpload) -> str:
+    return ngettext(
+        "This file was imported already (%(count)d item, as a draft); nothing was imported again.",
+        "This file was imported already (%(count)d items, as drafts); nothing was imported again.",
+        imported.items,
+    ) % {"count": imported.items}
+
+
+def _drafts_url() -> str:
+    return f"{reverse('ledger')}?status=draft"
+
+
+def _imported_already(imported: ImportedUpload, *files: Path) -> dict[str, Any]:
+    """The end of a run that finds its upload imported: what is left of the file deleted, the recorded outcome."""
+    for leftover in files:
+        leftover.unlink(missing_ok=True)
+    return {
+        "summary": imported_summary(imported),
+        "created": imported.items,
+        "_already_imported": True,
+        "_url": _drafts_url(),
+    }
+
+
 def _commit_run(job: Job, progress: services.Progress) -> dict[str, Any]:
     owner = job.owner
-    government = _government(owner)
     token, sha256, count = str(job.params["token"]), str(job.params["sha256"]), int(job.params["count"])
     stored, claimed = upload_path(owner.pk, token), upload_path(owner.pk, token, ".importing")
+    imported = imported_upload(owner.pk, token)
+    if imported is not None:
+        # A run whose worker died after its commit (this job's first run, or another job of the upload).
+        return _imported_already(imported, claimed, stored)
+    government = _government(owner)
     try:
         os.rename(stored, claimed)
     except FileNotFoundError:
-        # Imported already or discarded — or left claimed by a run whose worker died, which this one takes over
-        # (two runs of one upload never run at once: they share the job's key).
+        # Discarded — or left claimed by a run whose worker died before its commit, which this one takes over
+        # (two runs of one upload share the job's key, so they run at once only when a stalled worker was failed
+        # as lost and its job retried: then they meet at the record's key, see commit_once).
         if not claimed.exists():
             raise InvalidState(codes.LEDGER_IMPORT_EXPIRED) from None
     try:
@@ -220,13 +300,21 @@ def _commit_run(job: Job, progress: services.Progress) -> dict[str, Any]:
                 raise services.Cancelled
 
         try:
-            created = excel.import_commit(actor=owner, rows=valid, on_row=between_rows)
+            created = commit_once(
+                actor=owner, token=token, sha256=sha256, rows=valid, job=job, on_row=between_rows
+            )
         except excel.ImportCommitFailed as failure:
             raise ValidationFailed(codes.LEDGER_IMPORT_ROW_REFUSED, failure.message) from failure
+    except AlreadyImported:
+        # Another run committed first (a worker failed as lost while it still ran, then the job retried).
+        imported = imported_upload(owner.pk, token)
+        assert imported is not None
+        return _imported_already(imported, claimed, stored)
     except BaseException:
         with contextlib.suppress(OSError):
             os.rename(claimed, stored)  # the file is the user's: kept for another try
         raise
+    # A worker dying from here to the job's end leaves the file claimed; the record tells the retry (see above).
     claimed.unlink(missing_ok=True)
     return {
         "summary": ngettext(
@@ -236,7 +324,7 @@ def _commit_run(job: Job, progress: services.Progress) -> dict[str, Any]:
         )
         % {"count": len(created)},
         "created": len(created),
-        "_url": f"{reverse('ledger')}?status=draft",
+        "_url": _drafts_url(),
     }
 
 

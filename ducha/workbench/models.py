@@ -1,4 +1,5 @@
-"""What the web pages keep for themselves: a user's saved ledger filters and the dashboard's summary table.
+"""What the web pages keep for themselves: a user's saved ledger filters, the dashboard's summary table and the
+record of each ledger import's upload that was imported (`ImportedUpload`, workbench migration 0002).
 
 Both tables were created by the items app and keep their names (`items_savedfilter`, `items_dashboardrollup`):
 the models moved here by state only (items migration 0009, workbench migration 0001), no table was touched.
@@ -64,3 +65,42 @@ class DashboardRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.government_id}"
+
+
+class ImportedUpload(models.Model):
+    """A ledger import's upload (its owner and token: ducha.workbench.ledger_import.upload_path) whose rows were
+    imported: written in the same transaction as the items (`ledger_import.commit_once`), so it exists exactly when
+    they do. A later run of the same upload — a retry after its worker died between that commit and the end of the
+    job, a second confirmation — finds it and imports nothing again; two runs at once meet at its unique key.
+
+    Kept for good, as the jobs are (ducha.jobs purges only their files): a leftover file of the upload may stay in
+    the upload folder until its owner's next upload sweeps it, and a failed job may be retried any time later; one
+    small row per imported file is also the history of who imported which file, when."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("imported by"), on_delete=models.CASCADE, related_name="+"
+    )
+    token = models.CharField(_("upload"), max_length=32)
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
+    # Checking this key inside the import's transaction takes PostgreSQL's FOR KEY SHARE lock on the job's row,
+    # which the heartbeat's and the cancel's updates (of other columns than its id) do not wait for.
+    job = models.ForeignKey(
+        "jobs.Job",
+        verbose_name=_("imported by the job"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    items = models.PositiveIntegerField(_("items created"))
+    imported_at = models.DateTimeField(_("imported at"))
+
+    class Meta:
+        verbose_name = _("imported upload")
+        verbose_name_plural = _("imported uploads")
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "token"], name="importedupload_unique_owner_token")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} {self.token}"

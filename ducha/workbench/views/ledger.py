@@ -4,8 +4,10 @@ the items.
 
 Import keeps the uploaded file between the preview and the confirmation in a private folder under MEDIA_ROOT,
 named by a random token that is also recorded in the user's session; the confirmation re-reads the file, checks
-its SHA-256 and the number of valid rows the user saw, then imports in one transaction. The file is removed only
-after a successful import or when the user discards it, so a failed confirmation shows the preview again.
+its SHA-256 and the number of valid rows the user saw, then imports in one transaction, which also records the
+upload as imported (ledger_import.commit_once: a file given back after that commit is never imported again). The
+file is removed only after a successful import or when the user discards it, so a failed confirmation shows the
+preview again.
 
 A file of more than DUCHA_IMPORT_INLINE_ROWS rows is checked and imported in background jobs instead
 (ducha.workbench.ledger_import): the upload and the confirmation go to the job's page, and the preview shows the
@@ -63,6 +65,7 @@ from ducha.workbench.forms.ledger import (
     SavedFilterForm,
     UnitOptionsForm,
 )
+from ducha.workbench.models import ImportedUpload
 from ducha.workbench.views.items.base import user_of
 
 IMPORT_SESSION_KEY = "ledger_imports"
@@ -504,6 +507,9 @@ def ledger_import_confirm(request: HttpRequest) -> HttpResponse:
     entry = _pending_entry(request, token)
     if entry is not None and entry.get("large"):
         return _large_confirm(request, user, token, entry, data)
+    imported = large_imports.imported_upload(user.pk, token) if entry is not None else None
+    if imported is not None:  # an error after the commit (an on-commit callback's) gave the file back
+        return _imported_already(request, token, imported)
     parsed = _parse_stored(user, token, government) if entry is not None else None
     if entry is None or parsed is None:
         return _upload_page(
@@ -552,10 +558,14 @@ def ledger_import_confirm(request: HttpRequest) -> HttpResponse:
             status=409,
         )
     try:
-        created = excel.import_commit(actor=user, rows=valid)
+        created = large_imports.commit_once(actor=user, token=token, sha256=digest, rows=valid)
     except excel.ImportCommitFailed as failure:
         os.rename(claimed, stored)
         return again(failure.message, "row_refused")
+    except large_imports.AlreadyImported:
+        imported = large_imports.imported_upload(user.pk, token)
+        assert imported is not None
+        return _imported_already(request, token, imported)
     except BaseException:
         os.rename(claimed, stored)
         raise
@@ -566,6 +576,13 @@ def ledger_import_confirm(request: HttpRequest) -> HttpResponse:
         ngettext("%(count)d item was imported as a draft.", "%(count)d items were imported as drafts.", count)
         % {"count": count},
     )
+    return redirect(f"{reverse('ledger')}?status=draft")
+
+
+def _imported_already(request: HttpRequest, token: str, imported: ImportedUpload) -> HttpResponse:
+    """A small upload found imported: forgotten, as after its import, and the drafts shown."""
+    _forget(request, token)
+    messages.info(request, large_imports.imported_summary(imported))
     return redirect(f"{reverse('ledger')}?status=draft")
 
 
@@ -606,7 +623,9 @@ def _large_preview(
     result = check.result if check is not None and check.status == JobStatus.DONE else {}
     valid = int(result.get("valid", 0))
     commit = large_imports.commit_job(user, token, sha256, valid) if result else None
-    imported = commit is not None and commit.status == JobStatus.DONE
+    # Imported: its job done, or its worker died after the commit (the job failed as lost, the file left behind).
+    applied = large_imports.imported_upload(user.pk, token)
+    imported = applied is not None or (commit is not None and commit.status == JobStatus.DONE)
     kept = _import_file(user, token).exists() or _import_file(user, token, ".importing").exists()
     if not kept and not imported:
         return _upload_page(
@@ -630,6 +649,7 @@ def _large_preview(
             "check": check,
             "checked": bool(result),
             "commit": commit,
+            "applied_summary": large_imports.imported_summary(applied) if applied is not None else "",
             "result": result,
             "total": int(result.get("rows", 0)),
             "valid_count": valid,
