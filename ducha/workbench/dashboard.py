@@ -12,8 +12,10 @@ Indexes that serve it on PostgreSQL (items of one county out of a million: a few
 confidentiality)` for index-only scans, and the lead assignment's unique index with `INCLUDE (unit)`. A whole
 province's year (a third of a million items) still takes seconds, hence the summary table: `DashboardRollup`
 holds every government's figures counted ahead by the same grouped queries (`dashboard_rollup_rebuild`, run
-periodically by `ducha dashboard_rollup`), and `dashboard_figures` serves an office's whole scope from it; what
-it does not hold is counted live through `dashboard_stats_cached`.
+periodically by `ducha dashboard_rollup`), and also each government's figures filtered on every unit directly
+below it whose tree is larger than `LIVE_MAX_UNITS` (a province's cities); `dashboard_figures` serves an office's
+whole scope, or such a filter, from it. What it does not hold is counted live through `dashboard_stats_cached`
+when the scope is small, and never inside a request when it is large (issue 19).
 
 Definitions (for a year Y, in local time, Asia/Shanghai):
 
@@ -648,13 +650,12 @@ class RollupResult:
     seconds: float
 
 
-def rollup_applies(user: User, unit_id: int | None) -> bool:
-    """Whether `user`'s dashboard with this unit filter is what the summary holds: an office or leader with no
-    unit role (whose scope is exactly their government's tree, less other governments' secret items), with no
-    unit filter."""
+def rollup_applies(user: User) -> bool:
+    """Whether the summary may hold `user`'s dashboard: an office or leader with no unit role (whose scope is
+    exactly their government's tree, less other governments' secret items). It holds their whole scope, and their
+    scope filtered on each large unit directly below their government (`_LargeUnits`)."""
     return (
-        unit_id is None
-        and user.is_authenticated
+        user.is_authenticated
         and user.is_active
         and user.unit is not None
         and user.unit.government_id is not None
@@ -671,6 +672,65 @@ def _scopes(units: dict[int, Unit]) -> dict[int, list[int]]:
         pk: [int(part) for part in units[pk].path.strip("/").split("/") if int(part) in governments]
         for pk in governments
     }
+
+
+@dataclass(frozen=True)
+class _LargeUnits:
+    """The units directly below a government whose tree holds more than LIVE_MAX_UNITS units (a province's cities):
+    the summary holds that government's figures filtered on each. `levels` groups them by depth, so that no unit
+    of a level lies inside another of the same level: an assignment falls in at most one unit of each level."""
+
+    # unit id → the government directly above it (whose office may filter on it)
+    government_of: dict[int, int]
+    levels: list[list[Unit]]
+
+    @classmethod
+    def of(cls, tree: _UnitTree) -> _LargeUnits:
+        sizes: dict[int, int] = defaultdict(int)
+        for unit in tree.units.values():
+            for part in unit.path.strip("/").split("/"):
+                sizes[int(part)] += 1
+        government_of: dict[int, int] = {}
+        by_depth: dict[int, list[Unit]] = defaultdict(list)
+        for pk, unit in tree.units.items():
+            parent = tree.units.get(unit.parent_id) if unit.parent_id is not None else None
+            if parent is not None and parent.kind == UnitKind.GOVERNMENT and sizes[pk] > LIVE_MAX_UNITS:
+                government_of[pk] = parent.pk
+                by_depth[unit.path.count("/")].append(unit)
+        levels = [sorted(by_depth[depth], key=lambda unit: unit.pk) for depth in sorted(by_depth)]
+        return cls(government_of=government_of, levels=levels)
+
+
+def _level_key(level: list[Unit], unit_field: str) -> Case:
+    """The unit of `level` that the unit in `unit_field` lies in (itself or below it), or NULL."""
+    return Case(
+        *(When(**{f"{unit_field}__path__startswith": unit.path}, then=Value(unit.pk)) for unit in level),
+        default=None,
+        output_field=IntegerField(),
+    )
+
+
+def _items_within(level: list[Unit]) -> QuerySet[Item]:
+    """Every item once for each unit of `level` it is assigned to (that unit or one inside it, as lead or co-unit:
+    the dashboard's unit filter), that unit's id grouped on as `_unit`: the item joined with its assignments inside
+    those units, keeping of each (item, unit) pair the assignment with the lowest id (an item is counted once
+    however many of its units lie inside)."""
+    inside = Q()
+    for unit in level:
+        inside |= Q(assignments__unit__path__startswith=unit.path)
+    earlier = (
+        Assignment.objects.filter(item=OuterRef("pk"), pk__lt=OuterRef("assignments__pk"))
+        .alias(_earlier_within=_level_key(level, "unit"))
+        .filter(_earlier_within=OuterRef("_within"))
+    )
+    # One filter() makes the join; the aliases after it reuse it (a later filter() on a multi-valued relation
+    # would join again): `_within` and `earlier` name the assignment that was joined.
+    return (
+        Item.objects.filter(inside)
+        .alias(_within=_level_key(level, "assignments__unit"))
+        .alias(_first_within=~Exists(earlier))
+        .filter(_first_within=True)
+    )
 
 
 def _visible_to(row: dict[str, Any], scopes: dict[int, list[int]]) -> list[int]:
@@ -691,40 +751,73 @@ def _add(into: dict[Any, dict[str, Any]], key: Any, row: dict[str, Any], fields:
             target[field] = row[field] if target[field] is None else target[field] + row[field]
 
 
+# A key of the summary: a government, and the unit its figures are filtered on (None: its whole scope).
+_RollupKey = tuple[int, int | None]
+
+
 def _rollup_year(
-    year: int, today: datetime.date, tree: _UnitTree, scopes: dict[int, list[int]]
-) -> dict[int, dict[str, Any]]:
-    """Every government's dashboard figures for `year`: the three grouped queries of `dashboard_stats`, run once
-    over every item with the item's government and secrecy as extra grouping columns, then each grouped row is
-    added to the governments that see it and reduced exactly as the live figures are."""
+    year: int, today: datetime.date, tree: _UnitTree, scopes: dict[int, list[int]], large: _LargeUnits
+) -> dict[_RollupKey, dict[str, Any]]:
+    """Every government's dashboard figures for `year`, and each government's figures filtered on each of its
+    large units: the grouped queries of `dashboard_stats`, run over every item with the item's government and
+    secrecy (and, filtered, the large unit) as extra grouping columns; each grouped row is added to the
+    governments that see it and reduced exactly as the live figures are. Three queries, and two more per level of
+    large units, whatever the number of governments and units."""
     filters = _Filters(Period.of(year), today)
     items = Item.objects.all()
-    sources: dict[int, dict[tuple[str, str], dict[str, Any]]] = defaultdict(dict)
+    sources: dict[_RollupKey, dict[tuple[str, str], dict[str, Any]]] = defaultdict(dict)
+    leads: dict[_RollupKey, dict[int, dict[str, Any]]] = defaultdict(dict)
+    signs: dict[_RollupKey, dict[tuple[Any, Any], dict[str, Any]]] = defaultdict(dict)
+
+    def filtered_on(row: dict[str, Any], unit_id: int | None) -> _RollupKey | None:
+        """The key of the figures filtered on `unit_id` that a grouped row counts in, if its government sees it."""
+        if unit_id is None:
+            return None
+        government = large.government_of[unit_id]
+        return (government, unit_id) if government in _visible_to(row, scopes) else None
+
     for row in _by_source_and_status(items, filters, _ITEM_GROUP):
         for government in _visible_to(row, scopes):
-            _add(sources[government], (row["source_type"], row["status"]), row, _SOURCE_SUMS)
-    leads: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
+            _add(sources[(government, None)], (row["source_type"], row["status"]), row, _SOURCE_SUMS)
     for row in _by_lead_unit(items, filters, _ITEM_GROUP):
         for government in _visible_to(row, scopes):
-            _add(leads[government], row["lead_unit"], row, _LEAD_SUMS)
-    signs: dict[int, dict[tuple[Any, Any], dict[str, Any]]] = defaultdict(dict)
-    for row in _by_notice_and_signing_day(items, filters, None, _ASSIGNMENT_GROUP):
-        for government in _visible_to(row, scopes):
-            _add(signs[government], (row["notified_on"], row["signed_on"]), row, ("n", "waited"))
+            _add(leads[(government, None)], row["lead_unit"], row, _LEAD_SUMS)
+    # A notice counts for the unit it was sent to: one query groups them by the large unit of each level too.
+    level_columns = {f"_unit_{index}": _level_key(level, "unit") for index, level in enumerate(large.levels)}
+    for row in _by_notice_and_signing_day(items, filters, None, {**_ASSIGNMENT_GROUP, **level_columns}):
+        counted_in: list[_RollupKey] = [(government, None) for government in _visible_to(row, scopes)]
+        for column in level_columns:
+            if key := filtered_on(row, row[column]):
+                counted_in.append(key)
+        for key in counted_in:
+            _add(signs[key], (row["notified_on"], row["signed_on"]), row, ("n", "waited"))
+    for level in large.levels:
+        within = _items_within(level)
+        group = {**_ITEM_GROUP, "_unit": F("_within")}
+        for row in _by_source_and_status(within, filters, group):
+            if key := filtered_on(row, row["_unit"]):
+                _add(sources[key], (row["source_type"], row["status"]), row, _SOURCE_SUMS)
+        for row in _by_lead_unit(within, filters, group):
+            if key := filtered_on(row, row["_unit"]):
+                _add(leads[key], row["lead_unit"], row, _LEAD_SUMS)
+
+    keys: list[_RollupKey] = [(government, None) for government in scopes]
+    keys += [(government, unit) for unit, government in large.government_of.items()]
     figures = {}
-    for government in scopes:
+    for key in keys:
+        government, unit_id = key
         source_rows = [
             {"source_type": source_type, "status": status, **sums}
-            for (source_type, status), sums in sources[government].items()
+            for (source_type, status), sums in sources[key].items()
         ]
-        lead_rows = [{"lead_unit": lead, **sums} for lead, sums in leads[government].items()]
+        lead_rows = [{"lead_unit": lead, **sums} for lead, sums in leads[key].items()]
         sign_rows = [
             {"notified_on": notified_on, "signed_on": signed_on, **sums}
-            for (notified_on, signed_on), sums in signs[government].items()
+            for (notified_on, signed_on), sums in signs[key].items()
         ]
-        figures[government] = _figures(
+        figures[key] = _figures(
             year=year,
-            unit_id=None,
+            unit_id=unit_id,
             today=today,
             source_rows=source_rows,
             sign=_sign_summary(sign_rows, today),
@@ -742,26 +835,34 @@ def dashboard_rollup_rebuild(
     *, years: Iterable[int] | None = None, now: datetime.datetime | None = None
 ) -> RollupResult:
     """Count every government's dashboard figures ahead into `DashboardRollup`, one row per government and year
-    (by default every year of `rollup_years`), as of today. Set-based: three grouped queries per year over the
-    whole item table, whatever the number of governments; each year is replaced in one transaction, so a
-    reader sees the old figures or the new ones."""
+    (by default every year of `rollup_years`), as of today, and one per government, year and large unit directly
+    below the government (its tree larger than LIVE_MAX_UNITS: a province's cities), the figures filtered on that
+    unit. Set-based: three grouped queries per year over the whole item table, and two more per depth at which
+    large units lie, whatever the number of governments and units; each year is replaced in one transaction, so
+    a reader sees the old figures or the new ones."""
     started = time.perf_counter()
     today = timezone.localdate(now or timezone.now())
     chosen = sorted(set(years)) if years is not None else rollup_years(today)
     tree = _UnitTree.load()
     scopes = _scopes(tree.units)
+    large = _LargeUnits.of(tree)
     rows = 0
     for year in chosen:
         counted_at = now or timezone.now()  # the figures are as of the start of their queries
-        figures = _rollup_year(year, today, tree, scopes)
+        figures = _rollup_year(year, today, tree, scopes, large)
         with transaction.atomic():
             DashboardRollup.objects.filter(year=year).delete()
             DashboardRollup.objects.bulk_create(
                 [
                     DashboardRollup(
-                        year=year, government_id=government, as_of=today, built_at=counted_at, stats=stats
+                        year=year,
+                        government_id=government,
+                        unit_id=unit_id,
+                        as_of=today,
+                        built_at=counted_at,
+                        stats=stats,
                     )
-                    for government, stats in figures.items()
+                    for (government, unit_id), stats in figures.items()
                 ],
                 batch_size=500,
             )
@@ -801,17 +902,24 @@ def _relabelled(stats: dict[str, Any]) -> dict[str, Any]:
     return stats
 
 
+def _rollup_unit_q(unit_id: int | None) -> Q:
+    """The summary's rows of the whole scope (no unit filter), or of the filter on `unit_id`."""
+    return Q(unit__isnull=True) if unit_id is None else Q(unit_id=unit_id)
+
+
 def dashboard_rollup_for(
     user: User, *, year: int, unit_id: int | None, today: datetime.date
 ) -> tuple[dict[str, Any], datetime.datetime] | None:
     """The counted-ahead figures for this dashboard and when they were counted, or None when the summary does
-    not hold them (a unit filter, a user with a unit role, a year not counted, or figures counted for another
-    day: the lights change at midnight)."""
-    if not rollup_applies(user, unit_id):
+    not hold them (a filter on a unit it does not count ahead, a user with a unit role, a year not counted, or
+    figures counted for another day: the lights change at midnight)."""
+    if not rollup_applies(user):
         return None
     assert user.unit is not None
     found = (
-        DashboardRollup.objects.filter(year=year, government_id=user.unit.government_id, as_of=today)
+        DashboardRollup.objects.filter(
+            _rollup_unit_q(unit_id), year=year, government_id=user.unit.government_id, as_of=today
+        )
         .values_list("stats", "built_at")
         .first()
     )
@@ -891,12 +999,17 @@ class DashboardFigures:
     missing: bool = False
 
 
-def dashboard_rollup_latest(user: User, *, year: int) -> tuple[dict[str, Any], datetime.datetime] | None:
-    """The last figures the summary holds for this office's or leader's whole scope and year, whatever day they
-    were counted for, with the time they were counted; None when it holds none."""
+def dashboard_rollup_latest(
+    user: User, *, year: int, unit_id: int | None = None
+) -> tuple[dict[str, Any], datetime.datetime] | None:
+    """The last figures the summary holds for this office's or leader's whole scope (or their scope filtered on
+    `unit_id`) and year, whatever day they were counted for, with the time they were counted; None when it holds
+    none."""
     assert user.unit is not None
     found = (
-        DashboardRollup.objects.filter(year=year, government_id=user.unit.government_id)
+        DashboardRollup.objects.filter(
+            _rollup_unit_q(unit_id), year=year, government_id=user.unit.government_id
+        )
         .order_by("-as_of", "-built_at")
         .values_list("stats", "built_at")
         .first()
@@ -906,11 +1019,19 @@ def dashboard_rollup_latest(user: User, *, year: int) -> tuple[dict[str, Any], d
     return _relabelled(found[0]), found[1]
 
 
-def counted_live_is_cheap(user: User) -> bool:
-    """Whether the scope of an office or leader is small enough to count inside a request (LIVE_MAX_UNITS): one
-    indexed prefix count over the units."""
+def counted_live_is_cheap(user: User, unit_id: int | None = None) -> bool:
+    """Whether the scope of an office or leader (or, with `unit_id`, that unit's tree: the unit filter) is small
+    enough to count inside a request (LIVE_MAX_UNITS): one indexed prefix count over the units. A unit that does
+    not exist is cheap: nothing to count."""
     assert user.unit is not None and user.unit.government is not None
-    units = Unit.objects.filter(path__startswith=user.unit.government.path)[: LIVE_MAX_UNITS + 1].count()
+    if unit_id is None:
+        path = user.unit.government.path
+    else:
+        found = Unit.objects.filter(pk=unit_id).values_list("path", flat=True).first()
+        if found is None:
+            return True
+        path = found
+    units = Unit.objects.filter(path__startswith=path)[: LIVE_MAX_UNITS + 1].count()
     return units <= LIVE_MAX_UNITS
 
 
@@ -918,15 +1039,16 @@ def dashboard_figures(
     user: User, *, year: int, unit_id: int | None = None, today: datetime.date
 ) -> DashboardFigures:
     """The dashboard's figures: from the summary table when it holds them (an office's or leader's whole scope,
-    counted for today), else counted live through the cache (`dashboard_stats_cached`) — but an office's or
-    leader's whole scope is counted live only when it is small (`counted_live_is_cheap`): a province or a city
-    whose summary is not counted for today is shown its last known figures, with the time they were counted
-    (`stale`), or nothing yet (`missing`) when the summary never held them. No request counts a province."""
+    or that scope filtered on a large unit directly below their government, counted for today), else counted live
+    through the cache (`dashboard_stats_cached`) — but for an office or leader only when the scope, or the chosen
+    unit's tree, is small (`counted_live_is_cheap`): a province, a city, or a filter on a city whose summary is not
+    counted for today is shown its last known figures, with the time they were counted (`stale`), or nothing yet
+    (`missing`) when the summary never held them. No request counts a province or a city."""
     counted = dashboard_rollup_for(user, year=year, unit_id=unit_id, today=today)
     if counted is not None:
         return DashboardFigures(stats=counted[0], computed_at=counted[1], counted_ahead=True)
-    if rollup_applies(user, unit_id) and not counted_live_is_cheap(user):
-        latest = dashboard_rollup_latest(user, year=year)
+    if rollup_applies(user) and not counted_live_is_cheap(user, unit_id):
+        latest = dashboard_rollup_latest(user, year=year, unit_id=unit_id)
         if latest is not None:
             return DashboardFigures(stats=latest[0], computed_at=latest[1], counted_ahead=True, stale=True)
         return DashboardFigures(stats={}, computed_at=None, counted_ahead=True, missing=True)

@@ -42,11 +42,21 @@ class SavedFilter(BaseModel):
 class DashboardRollup(models.Model):
     """The dashboard's figures for one government's office and one year, counted ahead (see
     `ducha.workbench.dashboard.dashboard_rollup_rebuild`): what an office or leader of `government` sees on the
-    dashboard with no unit filter. Derived data: rebuilt whole, never edited."""
+    dashboard with no unit filter (`unit` empty), or with the filter on `unit`, a unit directly below the
+    government too large to count inside a request (a province's cities). Derived data: rebuilt whole, never
+    edited."""
 
     year = models.PositiveSmallIntegerField(_("year"))
     government = models.ForeignKey(
         "orgs.Unit", verbose_name=_("government"), on_delete=models.CASCADE, related_name="+"
+    )
+    unit = models.ForeignKey(
+        "orgs.Unit",
+        verbose_name=_("unit filter"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+        blank=True,
     )
     # The day the lights and the pending sign-for notices were counted for; the figures serve that day only.
     as_of = models.DateField(_("counted for"))
@@ -59,12 +69,19 @@ class DashboardRollup(models.Model):
         db_table = "items_dashboardrollup"
         constraints = [
             models.UniqueConstraint(
-                fields=["year", "government"], name="dashboardrollup_unique_year_government"
-            )
+                fields=["year", "government"],
+                condition=models.Q(unit__isnull=True),
+                name="dashboardrollup_unique_year_government",
+            ),
+            models.UniqueConstraint(
+                fields=["year", "government", "unit"],
+                condition=models.Q(unit__isnull=False),
+                name="dashboardrollup_unique_year_government_unit",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.year} {self.government_id}"
+        return f"{self.year} {self.government_id} {self.unit_id or ''}".rstrip()
 
 
 class ImportedUpload(models.Model):
