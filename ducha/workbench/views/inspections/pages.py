@@ -32,6 +32,7 @@ from ducha.workbench.views.inspections.base import (
     lead_units,
     names,
     open_plan_entries,
+    team_options,
     units_of,
     user_of,
     visible,
@@ -153,13 +154,7 @@ def inspection_detail(request: HttpRequest, inspection_id: int) -> HttpResponse:
             "units": units_of(government) if "update" in names(actions) or "amend" in names(actions) else [],
             "lead_units": lead_units(government) if "update" in names(actions) else [],
             "plan_entries": open_plan_entries(government) if "update" in names(actions) else [],
-            "team_users": list(
-                User.objects.filter(is_active=True, unit__path__startswith=government.path).order_by(
-                    "unit__path", "id"
-                )
-            )
-            if "team_set" in names(actions)
-            else [],
+            "team_options": team_options(government) if "team_set" in names(actions) else "",
             "team_roles": TeamRole.choices,
             "invited_kinds": InvitedKind.choices[1:],
             "rectification_kinds": RectificationKind.choices,
