@@ -219,10 +219,12 @@ class Ids:
 
     def of(self, model: type[Model], *, where: Q | None = None, spread: bool = False) -> int | None:
         """The id of a `model` row in the office's view: its government (or its item's, its inspection's, …) in
-        the office's tree."""
+        the office's tree — the office's own government's rows first (a ledger, a sanction, a clue are seen by the
+        office of their own government only)."""
         names = {f.name for f in model._meta.get_fields()}
         if "government" in names:
-            scope = self._within()
+            own = model._default_manager.filter(government=self.government)  # type: ignore[attr-defined]
+            scope = Q(government=self.government) if own.exists() else self._within()
         elif "item" in names:
             scope = self._within("item__government")
         elif "inspection" in names:
@@ -307,7 +309,8 @@ def fill(route: str, name: str, parameters: list[str], ids: Ids) -> Filled:
         "document_id": lambda: ids.of(Document),
         "batch_id": lambda: ids.of(DocumentBatch),
         "ledger_id": lambda: ids.of(LedgerYear),
-        "report_id": lambda: ids.of(PeriodReport),
+        # a report submitted to the office's government (one can never be its own at the top), else any in view
+        "report_id": lambda: ids.of(PeriodReport, where=Q(recipient=ids.government)) or ids.of(PeriodReport),
         "message_id": lambda: ids._one(
             "message",
             lambda: (
