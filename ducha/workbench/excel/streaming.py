@@ -48,8 +48,10 @@ class Column:
 class StreamingSheet(Worksheet):  # type: ignore[misc]
     def write_rows(self, first_row: int, columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> int:
         """Write `rows` (one value per column, in column order from column A) from `first_row` (0-based) down;
-        returns the number of rows written. The sheet must be in constant_memory mode, and `first_row` must be below every row written
-        or formatted before (xlsxwriter's own calls, or an earlier write_rows)."""
+        returns the number of rows written. The sheet must be in constant_memory mode, and `first_row` must be
+        below every row written or formatted before (by xlsxwriter's own calls, or an earlier write_rows). Numbers
+        must be finite (the ledger's positions); the rows count in the sheet's dimensions from column A to the
+        last column."""
         if not self.constant_memory:
             raise ValueError("StreamingSheet.write_rows needs the workbook's constant_memory mode")
         # xlsxwriter's `previous_row` is the row it holds, not yet written (after write_rows: the next free row).
