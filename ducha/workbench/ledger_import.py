@@ -246,7 +246,8 @@ def imported_summary(imported: ImportedUpload) -> str:
     ) % {"count": imported.items}
 
 
-def _drafts_url() -> str:
+def drafts_url() -> str:
+    """The ledger showing the drafts: where an import's items are."""
     return f"{reverse('ledger')}?status=draft"
 
 
@@ -258,7 +259,7 @@ def _imported_already(imported: ImportedUpload, *files: Path) -> dict[str, Any]:
         "summary": imported_summary(imported),
         "created": imported.items,
         "_already_imported": True,
-        "_url": _drafts_url(),
+        "_url": drafts_url(),
     }
 
 
@@ -324,7 +325,7 @@ def _commit_run(job: Job, progress: services.Progress) -> dict[str, Any]:
         )
         % {"count": len(created)},
         "created": len(created),
-        "_url": _drafts_url(),
+        "_url": drafts_url(),
     }
 
 

@@ -576,14 +576,14 @@ def ledger_import_confirm(request: HttpRequest) -> HttpResponse:
         ngettext("%(count)d item was imported as a draft.", "%(count)d items were imported as drafts.", count)
         % {"count": count},
     )
-    return redirect(f"{reverse('ledger')}?status=draft")
+    return redirect(large_imports.drafts_url())
 
 
 def _imported_already(request: HttpRequest, token: str, imported: ImportedUpload) -> HttpResponse:
     """A small upload found imported: forgotten, as after its import, and the drafts shown."""
     _forget(request, token)
     messages.info(request, large_imports.imported_summary(imported))
-    return redirect(f"{reverse('ledger')}?status=draft")
+    return redirect(large_imports.drafts_url())
 
 
 @login_required
