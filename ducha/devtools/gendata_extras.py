@@ -44,6 +44,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from ducha.devtools.bench_evaluation import office_of
 from ducha.evaluation.periods import Period
 from ducha.orgs.models import Role, Unit, UnitKind, UnitLevel, User
 
@@ -144,17 +145,12 @@ def counties_of(province: Unit, limit: int) -> list[County]:
     ).order_by("id")[:limit]
     out = []
     for government in governments:
-        office = (
-            User.objects.filter(
-                role_grants__role=Role.OFFICE,
-                unit__government=government,
-                unit__kind=UnitKind.SUPERVISION_OFFICE,
-            )
-            .order_by("id")
-            .first()
-        )
+        try:
+            office = office_of(government.pk)
+        except RuntimeError:  # no office account in this county
+            continue
         leader = User.objects.filter(role_grants__role=Role.LEADER, unit=government).order_by("id").first()
-        if office is None or leader is None:
+        if leader is None:
             continue
         units = Unit.objects.filter(parent=government, is_active=True).order_by("sort_order", "id")
         out.append(
